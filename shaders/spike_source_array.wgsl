@@ -1,0 +1,25 @@
+// SpikeSourceArray: emit the spikes listed for this step. `extra` holds per-neuron offsets
+// (n + 1) then the sorted emission steps; `counters` is each neuron's cursor.
+// CPU mirror: spikeflow::cpu::spike_source_array.
+#import population
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x + id.y * (MAX_DISPATCH * 64u);
+    reset_spike_counts(i);
+    if (i >= pop.n) {
+        return;
+    }
+    let gi = pop.offset + i;
+    let s = step_params.step;
+    let end = extra[i + 1u];
+    var c = counters[i];
+    while (c < end && extra[c] < s) {
+        c = c + 1u;
+    }
+    if (c < end && extra[c] == s) {
+        emit_spike(gi);
+        c = c + 1u;
+    }
+    counters[i] = c;
+}

@@ -1,0 +1,150 @@
+//! The CPU back end: one function per WGSL kernel, same name, same arithmetic, same buffers.
+//! GPU threads become loop iterations; GPU atomics become plain integer adds, which give the
+//! same sums because integer addition does not depend on order.
+
+pub mod integrate_if_cond_exp;
+pub mod integrate_if_curr_exp;
+pub mod math;
+pub mod population;
+pub mod propagate;
+pub mod spike_source_array;
+pub mod spike_source_poisson;
+
+pub use integrate_if_cond_exp::integrate_if_cond_exp;
+pub use integrate_if_curr_exp::integrate_if_curr_exp;
+pub use propagate::propagate;
+pub use spike_source_array::spike_source_array;
+pub use spike_source_poisson::spike_source_poisson;
+
+use crate::abi::{NetInfo, PopInfo, StepParams, SPIKE_HEADER_WORDS, STATUS_WORDS};
+use crate::backend::{step_schedule, Engine, EngineError, Stage};
+use crate::network::build::BuiltNetwork;
+use crate::record::{ChunkData, ChunkLayout};
+use population::{Globals, PopBuffers};
+use propagate::PropagateBuffers;
+
+type Kernel = fn(&mut Globals, &mut PopBuffers);
+
+/// The CPU mirror of a model's kernel.
+fn kernel_of(name: &str) -> Kernel {
+    match name {
+        "integrate_if_curr_exp" => integrate_if_curr_exp,
+        "integrate_if_cond_exp" => integrate_if_cond_exp,
+        "spike_source_poisson" => spike_source_poisson,
+        "spike_source_array" => spike_source_array,
+        // Every model's kernel is listed above; `tests/shaders.rs` checks the registry.
+        other => unreachable!("no CPU kernel for {other}"),
+    }
+}
+
+struct CpuPop {
+    info: PopInfo,
+    kernel: Kernel,
+    kparams: Vec<f32>,
+    state: Vec<f32>,
+    counters: Vec<u32>,
+    extra: Vec<u32>,
+}
+
+/// Runs a built network with the CPU mirrors.
+pub(crate) struct CpuEngine {
+    pops: Vec<CpuPop>,
+    schedule: Vec<Stage>,
+    net: NetInfo,
+    row_ptr: Vec<u32>,
+    syn: Vec<u32>,
+    weight: Vec<i32>,
+    ring: Vec<i32>,
+    spikes: Vec<u32>,
+    rec_map: Vec<u32>,
+    stim: Vec<u32>,
+    layout: ChunkLayout,
+}
+
+impl CpuEngine {
+    pub fn new(net: &BuiltNetwork, layout: ChunkLayout) -> Self {
+        let infos = layout.pop_infos(net);
+        let pops = net
+            .pops
+            .iter()
+            .zip(infos)
+            .map(|(p, info)| CpuPop {
+                info,
+                kernel: kernel_of(p.spec.kernel),
+                kparams: p.kparams.clone(),
+                state: p.state.clone(),
+                counters: p.counters.clone(),
+                extra: p.extra.clone(),
+            })
+            .collect();
+        let n_total = net.n_total as usize;
+        let mut spikes = vec![0u32; SPIKE_HEADER_WORDS + 2 * n_total];
+        for p in 0..2 {
+            spikes[p * 4 + 1] = 1;
+            spikes[p * 4 + 2] = 1;
+        }
+        Self {
+            pops,
+            schedule: step_schedule(net),
+            net: NetInfo { n_total: net.n_total, ring_len: net.ring_len, target_bits: net.target_bits, target_mask: (1u32 << net.target_bits) - 1 },
+            row_ptr: net.row_ptr.clone(),
+            syn: net.syn.clone(),
+            weight: net.weight.clone(),
+            ring: vec![0; net.ring_len as usize * 2 * n_total],
+            spikes,
+            rec_map: net.rec_map.clone(),
+            stim: net.stim.clone(),
+            layout,
+        }
+    }
+}
+
+impl Engine for CpuEngine {
+    fn run_chunk(&mut self, first_step: u32, steps: u32) -> Result<ChunkData, EngineError> {
+        let mut spike_record = vec![0u32; steps as usize * self.layout.spike_words as usize];
+        let mut rec_values = vec![0f32; self.layout.rec_floats as usize];
+        let mut status = [0u32, u32::MAX];
+        let prop = PropagateBuffers { net: &self.net, row_ptr: &self.row_ptr, syn: &self.syn, weight: &self.weight };
+        for step in first_step..first_step + steps {
+            let sp = StepParams::new(step, first_step);
+            for stage in &self.schedule {
+                match *stage {
+                    Stage::Integrate { pop } => {
+                        let p = &mut self.pops[pop];
+                        let mut g = Globals {
+                            step: sp,
+                            ring: &mut self.ring,
+                            spikes: &mut self.spikes,
+                            spike_record: &mut spike_record,
+                            rec_map: &self.rec_map,
+                            rec_values: &mut rec_values,
+                            status: &mut status,
+                            stim: &self.stim,
+                        };
+                        let mut b = PopBuffers { pop: &p.info, kparams: &p.kparams, state: &mut p.state, counters: &mut p.counters, extra: &p.extra };
+                        (p.kernel)(&mut g, &mut b);
+                    }
+                    Stage::Propagate => propagate(&sp, &self.spikes, &prop, &mut self.ring, &mut status),
+                }
+            }
+        }
+        let status: [u32; STATUS_WORDS] = status;
+        Ok(ChunkData { first_step, steps, spike_record, rec_values, status })
+    }
+
+    fn write_population(&mut self, pop: usize, kparams: &[f32], extra: &[u32], counters: &[u32]) -> Result<(), EngineError> {
+        let p = &mut self.pops[pop];
+        p.kparams = kparams.to_vec();
+        p.extra = extra.to_vec();
+        p.counters = counters.to_vec();
+        Ok(())
+    }
+
+    fn read_population(&mut self, pop: usize) -> Result<(Vec<f32>, Vec<u32>), EngineError> {
+        Ok((self.pops[pop].state.clone(), self.pops[pop].counters.clone()))
+    }
+
+    fn chunk_steps(&self) -> u32 {
+        self.layout.steps
+    }
+}

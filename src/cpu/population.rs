@@ -1,0 +1,167 @@
+//! Mirror of `shaders/shared/population.wgsl`: the buffers a neuron kernel sees and its helpers.
+#![allow(clippy::too_many_arguments)]
+
+use super::math::normal_irwin_hall;
+use crate::abi::*;
+use crate::network::build::NONE;
+use crate::network::current_source::kind;
+use crate::random::kernel_stream;
+
+/// Group 0: engine-wide buffers (same layout as the GPU's).
+pub struct Globals<'a> {
+    /// This step's parameters.
+    pub step: StepParams,
+    /// Delay ring, `[ring_len][2][n_total]`.
+    pub ring: &'a mut [i32],
+    /// Spike lists with their indirect-dispatch headers.
+    pub spikes: &'a mut [u32],
+    /// Spike-record bitmask of the chunk.
+    pub spike_record: &'a mut [u32],
+    /// Global neuron → record slot.
+    pub rec_map: &'a [u32],
+    /// Recorded samples of the chunk.
+    pub rec_values: &'a mut [f32],
+    /// Status words.
+    pub status: &'a mut [u32; STATUS_WORDS],
+    /// Current-source table.
+    pub stim: &'a [u32],
+}
+
+/// Group 1: one population's buffers.
+pub struct PopBuffers<'a> {
+    /// Constants.
+    pub pop: &'a PopInfo,
+    /// `[K][n]` kernel parameters.
+    pub kparams: &'a [f32],
+    /// `[S][n]` state.
+    pub state: &'a mut [f32],
+    /// Per-neuron counters.
+    pub counters: &'a mut [u32],
+    /// Model table.
+    pub extra: &'a [u32],
+}
+
+impl PopBuffers<'_> {
+    /// Kernel parameter `k` of neuron `i`.
+    #[inline]
+    pub fn kp(&self, k: usize, i: usize) -> f32 {
+        self.kparams[k * self.pop.n as usize + i]
+    }
+}
+
+/// Mirrors `reset_spike_counts`.
+#[inline]
+pub fn reset_spike_counts(g: &mut Globals, pop: &PopInfo) {
+    if pop.flags & FLAG_RESET_COUNTS != 0 {
+        let other = ((g.step.parity ^ 1) * 4) as usize;
+        g.spikes[other] = 0;
+        g.spikes[other + 3] = 0;
+    }
+}
+
+/// Mirrors `take_input`.
+#[inline]
+pub fn take_input(g: &mut Globals, pop: &PopInfo, gi: u32, channel: u32) -> f32 {
+    let idx = (((g.step.step % pop.ring_len) * 2 + channel) * pop.n_total + gi) as usize;
+    let v = g.ring[idx];
+    g.ring[idx] = 0;
+    let inv = if channel == 1 { pop.inv_scale_i } else { pop.inv_scale_e };
+    v as f32 * inv
+}
+
+/// Mirrors `emit_spike`.
+#[inline]
+pub fn emit_spike(g: &mut Globals, pop: &PopInfo, gi: u32) {
+    if pop.flags & FLAG_APPEND_SPIKES != 0 {
+        let p = g.step.parity as usize;
+        let idx = g.spikes[p * 4 + 3];
+        g.spikes[p * 4 + 3] += 1;
+        g.spikes[SPIKE_HEADER_WORDS + p * pop.n_total as usize + idx as usize] = gi;
+        if idx < MAX_DISPATCH {
+            g.spikes[p * 4] += 1;
+        }
+    }
+    if pop.flags & FLAG_RECORD_SPIKES != 0 {
+        g.spike_record[(g.step.k * pop.spike_words + (gi >> 5)) as usize] |= 1 << (gi & 31);
+    }
+}
+
+/// Mirrors `record_sample`.
+#[inline]
+pub fn record_sample(g: &mut Globals, b: &PopBuffers, i: u32, gi: u32) {
+    let pop = b.pop;
+    if pop.flags & FLAG_RECORD_VARS == 0 || g.step.step % pop.rec_interval != 0 {
+        return;
+    }
+    let r = g.rec_map[gi as usize];
+    if r == NONE {
+        return;
+    }
+    let first = (g.step.chunk_start + pop.rec_interval - 1) / pop.rec_interval;
+    let slot = g.step.step / pop.rec_interval - first;
+    for v in 0..pop.rec_nvars {
+        let var_index = (pop.rec_vars >> (8 * v)) & 0xFF;
+        g.rec_values[(pop.rec_base + (slot * pop.rec_nvars + v) * pop.rec_neurons + r) as usize] = b.state[(var_index * pop.n + i) as usize];
+    }
+}
+
+/// Mirrors `refractory_after_spike`.
+#[inline]
+pub fn refractory_after_spike(v_old: f32, v_new: f32, v_thresh: f32, n_refrac: f32) -> u32 {
+    let mut f = 1.0f32;
+    if v_new > v_old {
+        f = ((v_thresh - v_old) / (v_new - v_old)).clamp(0.0, 1.0);
+    }
+    (n_refrac - 1.0 + f).round_ties_even().max(0.0) as u32
+}
+
+/// Mirrors `check_finite`.
+#[inline]
+pub fn check_finite(g: &mut Globals, x: f32, gi: u32) {
+    if x.to_bits() & 0x7F80_0000 == 0x7F80_0000 {
+        g.status[0] |= STATUS_NOT_FINITE;
+        g.status[1] = g.status[1].min(gi);
+    }
+}
+
+/// Mirrors `source_current`.
+fn source_current(g: &Globals, pop: &PopInfo, r: usize, gi: u32) -> f32 {
+    let stim = g.stim;
+    let s = g.step.step;
+    if stim[r] == kind::STEP {
+        let n_points = stim[r + 5] as usize;
+        let at = stim[r + 6] as usize;
+        let mut amp = 0.0f32;
+        for k in 0..n_points {
+            if stim[at + 2 * k] > s {
+                break;
+            }
+            amp = f32::from_bits(stim[at + 2 * k + 1]);
+        }
+        return amp;
+    }
+    if s < stim[r + 1] || s >= stim[r + 2] {
+        return 0.0;
+    }
+    if stim[r] == kind::DC {
+        return f32::from_bits(stim[r + 3]);
+    }
+    let interval_index = (s - stim[r + 1]) / stim[r + 5];
+    let z = normal_irwin_hall([interval_index, gi, kernel_stream::NOISE | stim[r + 7]], [pop.key0, pop.key1]);
+    f32::from_bits(stim[r + 3]) + f32::from_bits(stim[r + 4]) * z
+}
+
+/// Mirrors `external_current`.
+#[inline]
+pub fn external_current(g: &Globals, pop: &PopInfo, i: u32, gi: u32) -> f32 {
+    if pop.stim_base == NONE {
+        return 0.0;
+    }
+    let a = g.stim[(pop.stim_base + i) as usize];
+    let b = g.stim[(pop.stim_base + i + 1) as usize];
+    let mut total = 0.0f32;
+    for j in a..b {
+        total += source_current(g, pop, g.stim[j as usize] as usize, gi);
+    }
+    total
+}

@@ -1,0 +1,427 @@
+//! The GPU back end: buffers, explicit bind-group and pipeline layouts, the step schedule
+//! recorded into command buffers (many steps per submission), and bulk readback.
+
+pub mod context;
+
+pub use context::GpuContext;
+
+use crate::abi::*;
+use crate::backend::{step_schedule, Engine, EngineError, Stage};
+use crate::network::build::BuiltNetwork;
+use crate::record::{ChunkData, ChunkLayout};
+use crate::shaders;
+use std::collections::HashMap;
+use wgpu::util::DeviceExt;
+
+/// Layout helpers: one entry per binding, written out explicitly.
+fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer { ty: wgpu::BufferBindingType::Storage { read_only }, has_dynamic_offset: false, min_binding_size: None },
+        count: None,
+    }
+}
+
+fn uniform(binding: u32, dynamic: bool, size: u64) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer { ty: wgpu::BufferBindingType::Uniform, has_dynamic_offset: dynamic, min_binding_size: wgpu::BufferSize::new(size) },
+        count: None,
+    }
+}
+
+struct GpuPop {
+    kernel: &'static str,
+    n: u32,
+    state_len: usize,
+    kparams: wgpu::Buffer,
+    state: wgpu::Buffer,
+    counters: wgpu::Buffer,
+    extra: wgpu::Buffer,
+    info: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+    label: String,
+}
+
+/// Runs a built network's kernels on a wgpu device.
+pub(crate) struct GpuEngine {
+    ctx: GpuContext,
+    layout: ChunkLayout,
+    schedule: Vec<Stage>,
+    pops: Vec<GpuPop>,
+    pipelines: HashMap<&'static str, wgpu::ComputePipeline>,
+    pop_layout: wgpu::BindGroupLayout,
+    step_params: wgpu::Buffer,
+    spikes: wgpu::Buffer,
+    spike_record: wgpu::Buffer,
+    rec_values: wgpu::Buffer,
+    status: wgpu::Buffer,
+    global_bg: wgpu::BindGroup,
+    propagate_bg: Option<wgpu::BindGroup>,
+}
+
+/// Bytes of a buffer holding `len` elements of 4 bytes (at least 16: no empty bindings).
+fn bytes_of(len: usize) -> u64 {
+    (len as u64 * 4).max(16)
+}
+
+impl GpuEngine {
+    pub fn new(ctx: GpuContext, net: &BuiltNetwork, layout: ChunkLayout) -> Result<Self, EngineError> {
+        let device = &ctx.device;
+        let max_binding = u64::from(ctx.limits.max_storage_buffer_binding_size).min(ctx.limits.max_buffer_size);
+        let check = |label: &str, bytes: u64| -> Result<(), EngineError> {
+            if bytes > max_binding {
+                Err(EngineError::BufferTooLarge { buffer: label.to_string(), bytes, limit: max_binding })
+            } else {
+                Ok(())
+            }
+        };
+        let n_total = net.n_total as usize;
+        let ring_len = net.ring_len as usize * 2 * n_total;
+        check("spikeflow.ring", bytes_of(ring_len))?;
+        check("spikeflow.synapses", bytes_of(net.syn.len()))?;
+        check("spikeflow.weights", bytes_of(net.weight.len()))?;
+        check("spikeflow.row_ptr", bytes_of(net.row_ptr.len()))?;
+        check("spikeflow.spike_record", bytes_of(layout.steps as usize * layout.spike_words as usize))?;
+        check("spikeflow.rec_values", bytes_of(layout.rec_floats as usize))?;
+        check("spikeflow.stim", bytes_of(net.stim.len()))?;
+        for p in &net.pops {
+            check(&format!("spikeflow.{}.kparams", p.label), bytes_of(p.kparams.len()))?;
+            check(&format!("spikeflow.{}.state", p.label), bytes_of(p.state.len()))?;
+            check(&format!("spikeflow.{}.extra", p.label), bytes_of(p.extra.len()))?;
+        }
+
+        let usage_rw = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
+        let init = |label: &str, contents: &[u8], usage: wgpu::BufferUsages| {
+            let mut data = contents.to_vec();
+            data.resize(data.len().max(16), 0);
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: &data, usage })
+        };
+        let zeroed = |label: &str, bytes: u64, usage: wgpu::BufferUsages| {
+            device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size: bytes.max(16), usage, mapped_at_creation: false })
+        };
+
+        // Engine-wide buffers.
+        let step_params = zeroed("spikeflow.step_params", u64::from(layout.steps) * STEP_PARAMS_STRIDE, wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST);
+        let ring = zeroed("spikeflow.ring", bytes_of(ring_len), usage_rw);
+        let mut spike_init = vec![0u32; SPIKE_HEADER_WORDS + 2 * n_total];
+        for p in 0..2 {
+            spike_init[p * 4 + 1] = 1;
+            spike_init[p * 4 + 2] = 1;
+        }
+        let spikes = init("spikeflow.spikes", bytemuck::cast_slice(&spike_init), usage_rw | wgpu::BufferUsages::INDIRECT);
+        let spike_record = zeroed("spikeflow.spike_record", bytes_of(layout.steps as usize * layout.spike_words as usize), usage_rw);
+        let rec_map = init("spikeflow.rec_map", bytemuck::cast_slice(&net.rec_map), usage_rw);
+        let rec_values = zeroed("spikeflow.rec_values", bytes_of(layout.rec_floats as usize), usage_rw);
+        let status = init("spikeflow.status", bytemuck::cast_slice(&[0u32, u32::MAX]), usage_rw);
+        let stim = init("spikeflow.stim", bytemuck::cast_slice(&net.stim), usage_rw);
+
+        // Layouts.
+        let global_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("spikeflow.layout.global"),
+            entries: &[
+                uniform(0, true, std::mem::size_of::<StepParams>() as u64),
+                storage(1, false),
+                storage(2, false),
+                storage(3, false),
+                storage(4, true),
+                storage(5, false),
+                storage(6, false),
+                storage(7, true),
+            ],
+        });
+        let pop_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("spikeflow.layout.population"),
+            entries: &[uniform(0, false, std::mem::size_of::<PopInfo>() as u64), storage(1, true), storage(2, false), storage(3, false), storage(4, true)],
+        });
+        let propagate_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("spikeflow.layout.propagate"),
+            entries: &[
+                uniform(0, true, std::mem::size_of::<StepParams>() as u64),
+                uniform(1, false, std::mem::size_of::<NetInfo>() as u64),
+                storage(2, true),
+                storage(3, true),
+                storage(4, true),
+                storage(5, true),
+                storage(6, false),
+                storage(7, false),
+            ],
+        });
+        let pop_pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("spikeflow.pipeline_layout.population"),
+            bind_group_layouts: &[Some(&global_layout), Some(&pop_layout)],
+            immediate_size: 0,
+        });
+        let propagate_pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("spikeflow.pipeline_layout.propagate"),
+            bind_group_layouts: &[Some(&propagate_layout)],
+            immediate_size: 0,
+        });
+
+        // Pipelines: one per kernel the network uses.
+        let mut pipelines = HashMap::new();
+        let mut make = |name: &'static str, layout: &wgpu::PipelineLayout| -> Result<(), EngineError> {
+            if pipelines.contains_key(name) {
+                return Ok(());
+            }
+            let src = shaders::source(name).map_err(|e| EngineError::Gpu(e.to_string()))?;
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(name), source: wgpu::ShaderSource::Wgsl(src.into()) });
+            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(&format!("spikeflow.{name}")),
+                layout: Some(layout),
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+            pipelines.insert(name, pipeline);
+            Ok(())
+        };
+        for p in &net.pops {
+            make(p.spec.kernel, &pop_pipeline_layout)?;
+        }
+        if net.n_synapses() > 0 {
+            make("propagate", &propagate_pipeline_layout)?;
+        }
+
+        let global_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("spikeflow.bind.global"),
+            layout: &global_layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &step_params, offset: 0, size: wgpu::BufferSize::new(std::mem::size_of::<StepParams>() as u64) }),
+                },
+                wgpu::BindGroupEntry { binding: 1, resource: ring.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: spikes.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: spike_record.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 4, resource: rec_map.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 5, resource: rec_values.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 6, resource: status.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 7, resource: stim.as_entire_binding() },
+            ],
+        });
+
+        let propagate_bg = if net.n_synapses() > 0 {
+            let net_info = NetInfo { n_total: net.n_total, ring_len: net.ring_len, target_bits: net.target_bits, target_mask: (1u32 << net.target_bits) - 1 };
+            let net_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some("spikeflow.net_info"), contents: bytemuck::bytes_of(&net_info), usage: wgpu::BufferUsages::UNIFORM });
+            let row_ptr = init("spikeflow.row_ptr", bytemuck::cast_slice(&net.row_ptr), usage_rw);
+            let syn = init("spikeflow.synapses", bytemuck::cast_slice(&net.syn), usage_rw);
+            let weight = init("spikeflow.weights", bytemuck::cast_slice(&net.weight), usage_rw);
+            Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("spikeflow.bind.propagate"),
+                layout: &propagate_layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &step_params, offset: 0, size: wgpu::BufferSize::new(std::mem::size_of::<StepParams>() as u64) }),
+                    },
+                    wgpu::BindGroupEntry { binding: 1, resource: net_buf.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 2, resource: spikes.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 3, resource: row_ptr.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 4, resource: syn.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 5, resource: weight.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 6, resource: ring.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 7, resource: status.as_entire_binding() },
+                ],
+            }))
+        } else {
+            None
+        };
+
+        // Populations.
+        let infos = layout.pop_infos(net);
+        let mut pops = Vec::with_capacity(net.pops.len());
+        for (p, info) in net.pops.iter().zip(infos) {
+            let l = |what: &str| format!("spikeflow.{}.{what}", p.label);
+            let info_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(&l("info")), contents: bytemuck::bytes_of(&info), usage: wgpu::BufferUsages::UNIFORM });
+            let kparams = init(&l("kparams"), bytemuck::cast_slice(&p.kparams), usage_rw);
+            let state = init(&l("state"), bytemuck::cast_slice(&p.state), usage_rw);
+            let counters = init(&l("counters"), bytemuck::cast_slice(&p.counters), usage_rw);
+            let extra = init(&l("extra"), bytemuck::cast_slice(&p.extra), usage_rw);
+            let bind_group = Self::pop_bind_group(device, &pop_layout, &p.label, &info_buf, &kparams, &state, &counters, &extra);
+            pops.push(GpuPop { kernel: p.spec.kernel, n: p.n, state_len: p.state.len(), kparams, state, counters, extra, info: info_buf, bind_group, label: p.label.clone() });
+        }
+        ctx.take_error()?;
+        Ok(Self {
+            schedule: step_schedule(net),
+            ctx,
+            layout,
+            pops,
+            pipelines,
+            pop_layout,
+            step_params,
+            spikes,
+            spike_record,
+            rec_values,
+            status,
+            global_bg,
+            propagate_bg,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn pop_bind_group(
+        device: &wgpu::Device,
+        layout: &wgpu::BindGroupLayout,
+        label: &str,
+        info: &wgpu::Buffer,
+        kparams: &wgpu::Buffer,
+        state: &wgpu::Buffer,
+        counters: &wgpu::Buffer,
+        extra: &wgpu::Buffer,
+    ) -> wgpu::BindGroup {
+        device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(&format!("spikeflow.{label}.bind")),
+            layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: info.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: kparams.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: state.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: counters.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 4, resource: extra.as_entire_binding() },
+            ],
+        })
+    }
+
+    /// Copy `sources` (buffer, bytes) to mappable buffers, submit `encoder`, wait, and read.
+    fn submit_and_read(&self, mut encoder: wgpu::CommandEncoder, sources: &[(&wgpu::Buffer, u64)]) -> Result<Vec<Vec<u8>>, EngineError> {
+        let device = &self.ctx.device;
+        let staging: Vec<Option<wgpu::Buffer>> = sources
+            .iter()
+            .map(|&(buf, bytes)| {
+                (bytes > 0).then(|| {
+                    let s = device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some("spikeflow.readback"),
+                        size: bytes,
+                        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                        mapped_at_creation: false,
+                    });
+                    encoder.copy_buffer_to_buffer(buf, 0, &s, 0, bytes);
+                    s
+                })
+            })
+            .collect();
+        self.ctx.queue.submit([encoder.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        for (k, s) in staging.iter().enumerate() {
+            if let Some(s) = s {
+                let tx = tx.clone();
+                s.map_async(wgpu::MapMode::Read, .., move |r| {
+                    let _ = tx.send((k, r));
+                });
+            }
+        }
+        drop(tx);
+        device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| EngineError::Gpu(e.to_string()))?;
+        for (k, r) in rx.iter() {
+            r.map_err(|e| EngineError::Gpu(format!("mapping readback buffer {k}: {e}")))?;
+        }
+        self.ctx.take_error()?;
+        let mut out = Vec::with_capacity(staging.len());
+        for s in &staging {
+            match s {
+                Some(s) => {
+                    let data = s.get_mapped_range(..).map_err(|e| EngineError::Gpu(e.to_string()))?.to_vec();
+                    s.unmap();
+                    out.push(data);
+                }
+                None => out.push(Vec::new()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Engine for GpuEngine {
+    fn run_chunk(&mut self, first_step: u32, steps: u32) -> Result<ChunkData, EngineError> {
+        let steps = steps.min(self.layout.steps);
+        let mut params = vec![0u8; steps as usize * STEP_PARAMS_STRIDE as usize];
+        for k in 0..steps {
+            let sp = StepParams::new(first_step + k, first_step);
+            let at = k as usize * STEP_PARAMS_STRIDE as usize;
+            params[at..at + std::mem::size_of::<StepParams>()].copy_from_slice(bytemuck::bytes_of(&sp));
+        }
+        self.ctx.queue.write_buffer(&self.step_params, 0, &params);
+
+        let record_bytes = u64::from(steps) * u64::from(self.layout.spike_words) * 4;
+        let mut encoder = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.chunk") });
+        if record_bytes > 0 {
+            encoder.clear_buffer(&self.spike_record, 0, Some(record_bytes));
+        }
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("spikeflow.steps"), timestamp_writes: None });
+            for k in 0..steps {
+                let offset = [(u64::from(k) * STEP_PARAMS_STRIDE) as u32];
+                let parity = (first_step + k) & 1;
+                for stage in &self.schedule {
+                    match *stage {
+                        Stage::Integrate { pop } => {
+                            let p = &self.pops[pop];
+                            pass.set_pipeline(&self.pipelines[p.kernel]);
+                            pass.set_bind_group(0, &self.global_bg, &offset);
+                            pass.set_bind_group(1, &p.bind_group, &[]);
+                            let groups = p.n.div_ceil(WORKGROUP_SIZE);
+                            pass.dispatch_workgroups(groups.min(MAX_DISPATCH), groups.div_ceil(MAX_DISPATCH), 1);
+                        }
+                        Stage::Propagate => {
+                            if let Some(bg) = &self.propagate_bg {
+                                pass.set_pipeline(&self.pipelines["propagate"]);
+                                pass.set_bind_group(0, bg, &offset);
+                                pass.dispatch_workgroups_indirect(&self.spikes, u64::from(parity) * 16);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let rec_bytes = u64::from(self.layout.rec_floats) * 4;
+        let out = self.submit_and_read(encoder, &[(&self.spike_record, record_bytes), (&self.rec_values, rec_bytes), (&self.status, 8)])?;
+        let status_words: &[u32] = bytemuck::cast_slice(&out[2]);
+        Ok(ChunkData {
+            first_step,
+            steps,
+            spike_record: bytemuck::cast_slice(&out[0]).to_vec(),
+            rec_values: bytemuck::cast_slice(&out[1]).to_vec(),
+            status: [status_words[0], status_words[1]],
+        })
+    }
+
+    fn write_population(&mut self, pop: usize, kparams: &[f32], extra: &[u32], counters: &[u32]) -> Result<(), EngineError> {
+        let device = &self.ctx.device;
+        let queue = &self.ctx.queue;
+        let p = &mut self.pops[pop];
+        queue.write_buffer(&p.kparams, 0, bytemuck::cast_slice(kparams));
+        queue.write_buffer(&p.counters, 0, bytemuck::cast_slice(counters));
+        let extra_bytes = bytes_of(extra.len());
+        if extra_bytes != p.extra.size() {
+            let mut data = bytemuck::cast_slice::<u32, u8>(extra).to_vec();
+            data.resize(extra_bytes as usize, 0);
+            p.extra = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(&format!("spikeflow.{}.extra", p.label)),
+                contents: &data,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+            });
+            p.bind_group = Self::pop_bind_group(device, &self.pop_layout, &p.label, &p.info, &p.kparams, &p.state, &p.counters, &p.extra);
+        } else if !extra.is_empty() {
+            queue.write_buffer(&p.extra, 0, bytemuck::cast_slice(extra));
+        }
+        self.ctx.take_error()
+    }
+
+    fn read_population(&mut self, pop: usize) -> Result<(Vec<f32>, Vec<u32>), EngineError> {
+        let p = &self.pops[pop];
+        let encoder = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.read_population") });
+        let out = self.submit_and_read(encoder, &[(&p.state, p.state.size()), (&p.counters, p.counters.size())])?;
+        let n = p.n as usize;
+        let state: Vec<f32> = bytemuck::cast_slice(&out[0])[..p.state_len].to_vec();
+        let counters: Vec<u32> = bytemuck::cast_slice(&out[1])[..n].to_vec();
+        Ok((state, counters))
+    }
+
+    fn chunk_steps(&self) -> u32 {
+        self.layout.steps
+    }
+}

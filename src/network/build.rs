@@ -1,0 +1,517 @@
+//! Building a [`NetworkSpec`] into flat arrays: the layout both back ends run on.
+//!
+//! * Neurons of all populations share one global index space; each population starts at a
+//!   multiple of 32 so that its spike bits are whole words of the recording bitmask.
+//! * Connectivity is one CSR over global presynaptic indices. A synapse is 8 bytes: a packed
+//!   u32 `delay_steps << target_bits | channel * n_total + post` and an i32 fixed-point weight.
+//! * Inputs arrive through a ring of `ring_len` slots × 2 channels (excitatory, inhibitory) ×
+//!   `n_total` i32 accumulators. Weights are fixed point with one power-of-two scale per
+//!   (population, channel), chosen so that even every synapse of a neuron landing in one slot
+//!   cannot overflow i32; integer addition makes the sum independent of thread order.
+
+use super::current_source::kind as stim_kind;
+use super::{BuildError, CurrentSource, NetworkSpec, PopulationView, Receptor};
+use crate::model::spike_source_array::SpikeSourceArray;
+use crate::model::{time_to_step, CellType, ModelSpec, Param, ParamTable};
+use crate::random::{seed_key, Rng, Stream};
+
+/// Marks "none" in u32 tables.
+pub const NONE: u32 = u32::MAX;
+/// Words of one stimulus record.
+pub const STIM_RECORD_WORDS: usize = 8;
+
+/// One synapse as read back by [`crate::Simulation::connections`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SynapseRecord {
+    /// Index in the presynaptic population.
+    pub pre: u32,
+    /// Index in the postsynaptic population.
+    pub post: u32,
+    /// Weight as stored (fixed point), in nA or µS.
+    pub weight: f64,
+    /// Delay in ms (a whole number of steps).
+    pub delay: f64,
+}
+
+/// A built projection: its endpoints and synapses (host copy for read-back).
+#[derive(Debug, Clone)]
+pub struct BuiltProjection {
+    /// Label.
+    pub label: String,
+    /// Presynaptic population index.
+    pub pre: usize,
+    /// Postsynaptic population index.
+    pub post: usize,
+    /// Receptor.
+    pub receptor: Receptor,
+    /// The synapses, grouped by pre.
+    pub synapses: Vec<SynapseRecord>,
+}
+
+/// Recording layout of one population.
+#[derive(Debug, Clone, Default)]
+pub struct PopRecording {
+    /// Whether its spikes go to the bitmask.
+    pub spikes: bool,
+    /// Recorded state indices.
+    pub vars: Vec<u32>,
+    /// Recorded neurons (local indices, sorted); `rec_map` gives each its slot.
+    pub neurons: Vec<u32>,
+    /// Sampling interval in steps.
+    pub interval: u32,
+}
+
+/// A built population.
+#[derive(Debug, Clone)]
+pub struct BuiltPopulation {
+    /// Label.
+    pub label: String,
+    /// Cell type with its parameters as given.
+    pub cell: CellType,
+    /// The model.
+    pub spec: &'static ModelSpec,
+    /// First global index (multiple of 32).
+    pub offset: u32,
+    /// Number of neurons.
+    pub n: u32,
+    /// Per-neuron PyNN parameters.
+    pub table: ParamTable,
+    /// Derived kernel parameters `[K][n]`.
+    pub kparams: Vec<f32>,
+    /// State `[S][n]`.
+    pub state: Vec<f32>,
+    /// One counter per neuron.
+    pub counters: Vec<u32>,
+    /// Model-specific table (spike times), at least one word.
+    pub extra: Vec<u32>,
+    /// 1/scale of the excitatory and inhibitory fixed-point inputs.
+    pub inv_scale: [f32; 2],
+    /// Fixed-point scale of each input channel.
+    pub scale: [f64; 2],
+    /// Whether any projection leaves it (its spikes go to the spike list).
+    pub has_outgoing: bool,
+    /// Recording.
+    pub record: PopRecording,
+    /// First word of its stimulus table in `stim`, or [`NONE`].
+    pub stim_base: u32,
+}
+
+/// The built network: everything both back ends need, as flat arrays.
+#[derive(Debug, Clone)]
+pub struct BuiltNetwork {
+    /// Time step, ms.
+    pub dt: f64,
+    /// Seed.
+    pub seed: u64,
+    /// Philox key.
+    pub key: [u32; 2],
+    /// Neurons in the global index space (padded; multiple of 32).
+    pub n_total: u32,
+    /// Ring slots (max delay in steps + 1).
+    pub ring_len: u32,
+    /// Bits of the packed target index.
+    pub target_bits: u32,
+    /// Populations.
+    pub pops: Vec<BuiltPopulation>,
+    /// Projections.
+    pub projections: Vec<BuiltProjection>,
+    /// CSR row pointers over global presynaptic indices (n_total + 1).
+    pub row_ptr: Vec<u32>,
+    /// Packed (delay, channel, target) per synapse.
+    pub syn: Vec<u32>,
+    /// Fixed-point weights per synapse.
+    pub weight: Vec<i32>,
+    /// Current-source table.
+    pub stim: Vec<u32>,
+    /// Global neuron → recording slot, or [`NONE`].
+    pub rec_map: Vec<u32>,
+}
+
+impl BuiltNetwork {
+    /// Synapses in total.
+    pub fn n_synapses(&self) -> usize {
+        self.syn.len()
+    }
+
+    /// Neurons in total (not counting padding).
+    pub fn n_neurons(&self) -> usize {
+        self.pops.iter().map(|p| p.n as usize).sum()
+    }
+
+    /// Words of the spike bitmask per step.
+    pub fn spike_words(&self) -> u32 {
+        self.n_total / 32
+    }
+
+    /// Largest delay in steps.
+    pub fn max_delay_steps(&self) -> u32 {
+        self.ring_len - 1
+    }
+}
+
+/// Resolve and check one population's parameters (also used by `set`).
+pub(crate) fn resolve_params(
+    label: &str,
+    cell: &CellType,
+    n: usize,
+    pop_index: usize,
+    seed: u64,
+    dt: f64,
+) -> Result<ParamTable, BuildError> {
+    let spec = cell.spec();
+    let mut values = Vec::with_capacity(spec.params.len());
+    for (p, (param, ps)) in cell.params().iter().zip(spec.params).enumerate() {
+        let mut rng = Rng::new(seed, Stream::Parameter { pop: pop_index as u32, param: p as u32 });
+        values.push(param.resolve(n, &mut rng).map_err(|e| BuildError::invalid(format!("population '{label}'.{}", ps.name), e.to_string()))?);
+    }
+    let table = ParamTable { spec, values };
+    cell.validate(&table, dt).map_err(|source| BuildError::Model { population: label.to_string(), source })?;
+    Ok(table)
+}
+
+/// Build the network. `dt` in ms.
+pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwork, BuildError> {
+    // 1. Global layout.
+    let mut offset: u64 = 0;
+    let mut offsets = Vec::with_capacity(spec.pops.len());
+    for p in &spec.pops {
+        offsets.push(offset);
+        offset += (p.size as u64).div_ceil(32) * 32;
+    }
+    let n_total = offset.max(32);
+    if n_total > (1 << 30) {
+        return Err(BuildError::TooLarge { what: "neurons (padded)".into(), needed: n_total, limit: 1 << 30, hint: String::new() });
+    }
+    let n_total = n_total as u32;
+
+    // 2. Populations.
+    let mut pops = Vec::with_capacity(spec.pops.len());
+    for (pi, p) in spec.pops.iter().enumerate() {
+        let n = p.size;
+        let table = resolve_params(&p.label, &p.cell, n, pi, seed, dt)?;
+        let mspec = p.cell.spec();
+        let kparams = p.cell.derive(&table, dt);
+        let mut state = p.cell.initial_state(&table);
+        for (name, value) in &p.initial {
+            let what = format!("population '{}'.initial_values.{name}", p.label);
+            let si = mspec.state_index(name).ok_or_else(|| {
+                let known: Vec<_> = mspec.state.iter().map(|s| s.name).collect();
+                BuildError::invalid(&what, format!("{} has no state variable '{name}' (it has: {})", mspec.cell_type, known.join(", ")))
+            })?;
+            let mut rng = Rng::new(seed, Stream::Initial { pop: pi as u32, var: si as u32 });
+            let vals = value.resolve(n, &mut rng).map_err(|e| BuildError::invalid(&what, e.to_string()))?;
+            if let Some(bad) = vals.iter().find(|v| !v.is_finite()) {
+                return Err(BuildError::invalid(&what, format!("must be finite (got {bad})")));
+            }
+            state[si] = vals;
+        }
+        let extra = match &p.cell {
+            CellType::SpikeSourceArray(a) => compile_spike_array(&p.label, a, n, dt)?,
+            _ => vec![0],
+        };
+        pops.push(BuiltPopulation {
+            label: p.label.clone(),
+            cell: p.cell.clone(),
+            spec: mspec,
+            offset: offsets[pi] as u32,
+            n: n as u32,
+            table,
+            kparams,
+            state: state.iter().flat_map(|s| s.iter().map(|&v| v as f32)).collect(),
+            counters: vec![0; n],
+            extra,
+            inv_scale: [1.0; 2],
+            scale: [1.0; 2],
+            has_outgoing: false,
+            record: PopRecording::default(),
+            stim_base: NONE,
+        });
+    }
+
+    // 3. Projections: connectivity, weights, delays.
+    struct RawProj {
+        pre_global: Vec<u32>,
+        post_global: Vec<u32>,
+        pre_local: Vec<u32>,
+        post_local: Vec<u32>,
+        w: Vec<f64>,
+        d: Vec<u32>,
+    }
+    let mut raws = Vec::with_capacity(spec.projections.len());
+    let mut max_delay = 1u32;
+    let mut bound = vec![0f64; 2 * n_total as usize];
+    for (ji, (proj, label)) in spec.projections.iter().enumerate() {
+        let what = |field: &str| format!("projection '{label}'.{field}");
+        let pre_idx = proj.pre.indices().map_err(|e| BuildError::invalid(what("pre"), e.to_string()))?;
+        let post_idx = proj.post.indices().map_err(|e| BuildError::invalid(what("post"), e.to_string()))?;
+        let (pre_pop, post_pop) = (proj.pre.pop.index(), proj.post.pop.index());
+        let post_spec = pops[post_pop].spec;
+        if !post_spec.receives_input {
+            return Err(BuildError::invalid(what("post"), format!("{} cells have no synapses; a projection cannot target '{}'", post_spec.cell_type, pops[post_pop].label)));
+        }
+        let mut rng = Rng::new(seed, Stream::Connector { proj: ji as u32 });
+        let gen = proj
+            .connector
+            .generate(&pre_idx, &post_idx, pre_pop == post_pop, &mut rng)
+            .map_err(|source| BuildError::Connector { projection: label.clone(), source })?;
+        let m = gen.pairs.len();
+        let mut wrng = Rng::new(seed, Stream::Weight { proj: ji as u32 });
+        let mut w = proj.synapse.weight.resolve(m, &mut wrng).map_err(|e| BuildError::invalid(what("weight"), e.to_string()))?;
+        let delay_param = proj.synapse.delay.clone().unwrap_or(Param::Const(dt));
+        let mut drng = Rng::new(seed, Stream::Delay { proj: ji as u32 });
+        let mut d_ms = delay_param.resolve(m, &mut drng).map_err(|e| BuildError::invalid(what("delay"), e.to_string()))?;
+        if let Some(ws) = &gen.weights {
+            for (k, v) in ws.iter().enumerate() {
+                if let Some(v) = v {
+                    w[k] = *v;
+                }
+            }
+        }
+        if let Some(ds) = &gen.delays {
+            for (k, v) in ds.iter().enumerate() {
+                if let Some(v) = v {
+                    d_ms[k] = *v;
+                }
+            }
+        }
+        let conductance = post_spec.conductance_based;
+        for (k, &wk) in w.iter().enumerate() {
+            let ok_sign = match (conductance, proj.receptor) {
+                (true, _) | (false, Receptor::Excitatory) => wk >= 0.0,
+                (false, Receptor::Inhibitory) => wk <= 0.0,
+            };
+            if !wk.is_finite() {
+                return Err(BuildError::invalid(what("weight"), format!("must be finite (synapse {k} has {wk})")));
+            }
+            if !ok_sign {
+                let rule = if conductance {
+                    format!("conductance weights (µS) onto {} must be ≥ 0 for either receptor", post_spec.cell_type)
+                } else if proj.receptor == Receptor::Excitatory {
+                    format!("excitatory weights onto current-based {} must be ≥ 0", post_spec.cell_type)
+                } else {
+                    format!("inhibitory weights onto current-based {} must be ≤ 0 (PyNN's sign convention)", post_spec.cell_type)
+                };
+                return Err(BuildError::invalid(what("weight"), format!("{rule} (synapse {k} has {wk})")));
+            }
+        }
+        let mut d_steps = Vec::with_capacity(m);
+        for (k, &dk) in d_ms.iter().enumerate() {
+            if !dk.is_finite() || dk < dt * (1.0 - 1e-9) {
+                return Err(BuildError::invalid(what("delay"), format!("must be finite and ≥ dt = {dt} ms (synapse {k} has {dk})")));
+            }
+            let steps = (dk / dt).round();
+            if steps > f64::from(1u32 << 24) {
+                return Err(BuildError::invalid(what("delay"), format!("must be < 2^24 steps (synapse {k} has {dk} ms)")));
+            }
+            let steps = steps as u32;
+            max_delay = max_delay.max(steps);
+            d_steps.push(steps);
+        }
+        let ch = proj.receptor.channel() as usize;
+        let (pre_off, post_off) = (pops[pre_pop].offset, pops[post_pop].offset);
+        let mut raw = RawProj { pre_global: Vec::with_capacity(m), post_global: Vec::with_capacity(m), pre_local: Vec::with_capacity(m), post_local: Vec::with_capacity(m), w, d: d_steps };
+        for &(a, b) in &gen.pairs {
+            let (pl, ql) = (pre_idx[a as usize] as u32, post_idx[b as usize] as u32);
+            raw.pre_local.push(pl);
+            raw.post_local.push(ql);
+            raw.pre_global.push(pre_off + pl);
+            raw.post_global.push(post_off + ql);
+        }
+        for (k, &q) in raw.post_global.iter().enumerate() {
+            bound[ch * n_total as usize + q as usize] += raw.w[k].abs();
+        }
+        if m > 0 {
+            pops[pre_pop].has_outgoing = true;
+        }
+        raws.push(raw);
+    }
+
+    // 4. Fixed-point scales per (population, channel): 2^e with e the largest exponent such that
+    //    the sum of all |weights| onto any neuron of the population stays below 2^31.
+    for p in &mut pops {
+        for ch in 0..2 {
+            let lo = ch * n_total as usize + p.offset as usize;
+            let max_bound = bound[lo..lo + p.n as usize].iter().copied().fold(0.0, f64::max);
+            let e = if max_bound > 0.0 { ((f64::from(i32::MAX) / max_bound).log2().floor()).clamp(-60.0, 60.0) } else { 0.0 };
+            p.scale[ch] = e.exp2();
+            p.inv_scale[ch] = (-e).exp2() as f32;
+        }
+    }
+
+    // 5. Packed synapse format.
+    let ring_len = max_delay + 1;
+    let target_bits = 32 - (2 * n_total - 1).leading_zeros();
+    let delay_bits = 32 - target_bits;
+    if u64::from(max_delay) >= 1u64 << delay_bits {
+        return Err(BuildError::TooLarge {
+            what: format!("the largest delay ({max_delay} steps) in the packed synapse format with {n_total} neurons"),
+            needed: u64::from(max_delay),
+            limit: (1u64 << delay_bits) - 1,
+            hint: " steps; use a larger dt or shorter delays".into(),
+        });
+    }
+
+    // 6. CSR by global presynaptic index, projections in order within a row.
+    let mut row_ptr = vec![0u32; n_total as usize + 1];
+    let total_syn: usize = raws.iter().map(|r| r.w.len()).sum();
+    if total_syn as u64 >= u64::from(u32::MAX) {
+        return Err(BuildError::TooLarge { what: "synapses".into(), needed: total_syn as u64, limit: u64::from(u32::MAX) - 1, hint: String::new() });
+    }
+    for r in &raws {
+        for &g in &r.pre_global {
+            row_ptr[g as usize + 1] += 1;
+        }
+    }
+    for i in 0..n_total as usize {
+        row_ptr[i + 1] += row_ptr[i];
+    }
+    let mut fill = row_ptr.clone();
+    let mut syn = vec![0u32; total_syn];
+    let mut weight = vec![0i32; total_syn];
+    let mut projections = Vec::with_capacity(raws.len());
+    for (ji, r) in raws.iter().enumerate() {
+        let (proj, label) = &spec.projections[ji];
+        let ch = proj.receptor.channel();
+        let post = &pops[proj.post.pop.index()];
+        let scale = post.scale[ch as usize];
+        let mut records = Vec::with_capacity(r.w.len());
+        for k in 0..r.w.len() {
+            let slot = &mut fill[r.pre_global[k] as usize];
+            let fixed = (r.w[k] * scale).round_ties_even() as i32;
+            syn[*slot as usize] = (r.d[k] << target_bits) | (ch * n_total + r.post_global[k]);
+            weight[*slot as usize] = fixed;
+            *slot += 1;
+            records.push(SynapseRecord { pre: r.pre_local[k], post: r.post_local[k], weight: f64::from(fixed) / scale, delay: f64::from(r.d[k]) * dt });
+        }
+        projections.push(BuiltProjection { label: label.clone(), pre: proj.pre.pop.index(), post: proj.post.pop.index(), receptor: proj.receptor, synapses: records });
+    }
+
+    // 7. Current sources.
+    let stim = compile_stimuli(spec, &mut pops, dt)?;
+
+    // 8. Recording.
+    let mut rec_map = vec![NONE; n_total as usize];
+    for (pi, req) in spec.recording.iter().enumerate() {
+        let p = &mut pops[pi];
+        p.record.spikes = !req.spikes.is_empty();
+        p.record.vars = req.vars.iter().map(|&v| v as u32).collect();
+        if !req.vars.is_empty() {
+            p.record.neurons = req.var_neurons.iter().map(|&i| i as u32).collect();
+            let interval = req.interval.unwrap_or(dt);
+            let steps = (interval / dt).round();
+            if !(interval.is_finite() && steps >= 1.0 && ((interval / dt) - steps).abs() < 1e-6) {
+                return Err(BuildError::invalid(format!("population '{}'.record.sampling_interval", p.label), format!("must be a whole multiple of dt = {dt} ms (got {interval})")));
+            }
+            p.record.interval = steps as u32;
+            for (slot, &i) in p.record.neurons.iter().enumerate() {
+                rec_map[(p.offset + i) as usize] = slot as u32;
+            }
+        }
+    }
+
+    Ok(BuiltNetwork { dt, seed, key: seed_key(seed), n_total, ring_len, target_bits, pops, projections, row_ptr, syn, weight, stim, rec_map })
+}
+
+fn compile_spike_array(label: &str, a: &SpikeSourceArray, n: usize, dt: f64) -> Result<Vec<u32>, BuildError> {
+    a.compile(n, dt).map_err(|source| BuildError::Model { population: label.to_string(), source })
+}
+
+/// The stimulus table: per population with sources, `n + 1` offsets into a list of record
+/// positions, the list, then 8-word records and step tables (see `shaders/shared/stimulus.wgsl`).
+fn compile_stimuli(spec: &NetworkSpec, pops: &mut [BuiltPopulation], dt: f64) -> Result<Vec<u32>, BuildError> {
+    let mut stim = vec![0u32]; // word 0 unused: no table starts at 0
+    for (pi, pop) in pops.iter_mut().enumerate() {
+        let sources: Vec<(usize, &CurrentSource, &PopulationView)> =
+            spec.sources.iter().enumerate().filter(|(_, (_, v))| v.pop.index() == pi).map(|(si, (s, v))| (si, s, v)).collect();
+        if sources.is_empty() {
+            continue;
+        }
+        if !pop.spec.receives_input {
+            return Err(BuildError::invalid(format!("current source into population '{}'", pop.label), format!("{} cells have no membrane to inject into", pop.spec.cell_type)));
+        }
+        let n = pop.n as usize;
+        // Per neuron: which sources.
+        let mut per_neuron: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (k, (_, _, view)) in sources.iter().enumerate() {
+            let idx = view.indices().map_err(|e| BuildError::invalid(format!("current source into population '{}'", pop.label), e.to_string()))?;
+            for i in idx {
+                per_neuron[i].push(k);
+            }
+        }
+        let base = stim.len();
+        let list_start = base + n + 1;
+        let list_len: usize = per_neuron.iter().map(Vec::len).sum();
+        let records_start = list_start + list_len;
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut list = Vec::with_capacity(list_len);
+        for ks in &per_neuron {
+            offsets.push((list_start + list.len()) as u32);
+            list.extend(ks.iter().map(|&k| (records_start + k * STIM_RECORD_WORDS) as u32));
+        }
+        offsets.push((list_start + list.len()) as u32);
+        stim.extend(offsets);
+        stim.extend(list);
+        let mut tables: Vec<u32> = Vec::new();
+        let tables_start = records_start + sources.len() * STIM_RECORD_WORDS;
+        for (si, src, _) in &sources {
+            let what = format!("current source #{si} ({}) into '{}'", src.name(), pop.label);
+            let window = |start: f64, stop: f64| -> Result<(u32, u32), BuildError> {
+                if !(start.is_finite() && start >= 0.0) {
+                    return Err(BuildError::invalid(format!("{what}.start"), format!("must be finite and ≥ 0 (got {start})")));
+                }
+                if stop.is_nan() || stop < start {
+                    return Err(BuildError::invalid(format!("{what}.stop"), format!("must be ≥ start (got {stop})")));
+                }
+                Ok((time_to_step(start, dt), time_to_step(stop, dt)))
+            };
+            let rec: [u32; STIM_RECORD_WORDS] = match **src {
+                CurrentSource::DCSource { amplitude, start, stop } => {
+                    if !amplitude.is_finite() {
+                        return Err(BuildError::invalid(format!("{what}.amplitude"), format!("must be finite (got {amplitude})")));
+                    }
+                    let (a, b) = window(start, stop)?;
+                    [stim_kind::DC, a, b, (amplitude as f32).to_bits(), 0, 0, 0, *si as u32]
+                }
+                CurrentSource::StepCurrentSource { ref times, ref amplitudes } => {
+                    if times.len() != amplitudes.len() {
+                        return Err(BuildError::invalid(format!("{what}.amplitudes"), format!("must have one value per time ({} times, {} amplitudes)", times.len(), amplitudes.len())));
+                    }
+                    if let Some(t) = times.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
+                        return Err(BuildError::invalid(format!("{what}.times"), format!("must be finite and ≥ 0 (got {t})")));
+                    }
+                    if let Some(w) = times.windows(2).find(|w| w[1] <= w[0]) {
+                        return Err(BuildError::invalid(format!("{what}.times"), format!("must be strictly increasing ({} then {})", w[0], w[1])));
+                    }
+                    if let Some(a) = amplitudes.iter().find(|a| !a.is_finite()) {
+                        return Err(BuildError::invalid(format!("{what}.amplitudes"), format!("must be finite (got {a})")));
+                    }
+                    let at = tables_start + tables.len();
+                    for (t, a) in times.iter().zip(amplitudes) {
+                        tables.push(time_to_step(*t, dt));
+                        tables.push((*a as f32).to_bits());
+                    }
+                    [stim_kind::STEP, 0, u32::MAX, 0, 0, times.len() as u32, at as u32, *si as u32]
+                }
+                CurrentSource::NoisyCurrentSource { mean, stdev, start, stop, dt: ndt } => {
+                    if !mean.is_finite() {
+                        return Err(BuildError::invalid(format!("{what}.mean"), format!("must be finite (got {mean})")));
+                    }
+                    if !(stdev.is_finite() && stdev >= 0.0) {
+                        return Err(BuildError::invalid(format!("{what}.stdev"), format!("must be finite and ≥ 0 (got {stdev})")));
+                    }
+                    let ndt = ndt.unwrap_or(dt);
+                    let steps = (ndt / dt).round();
+                    if !(ndt.is_finite() && steps >= 1.0 && ((ndt / dt) - steps).abs() < 1e-6) {
+                        return Err(BuildError::invalid(format!("{what}.dt"), format!("must be a whole multiple of the simulation dt = {dt} ms (got {ndt})")));
+                    }
+                    let (a, b) = window(start, stop)?;
+                    [stim_kind::NOISY, a, b, (mean as f32).to_bits(), (stdev as f32).to_bits(), steps as u32, 0, *si as u32]
+                }
+            };
+            stim.extend(rec);
+        }
+        stim.extend(tables);
+        pop.stim_base = base as u32;
+    }
+    Ok(stim)
+}
