@@ -7,7 +7,7 @@ const K_V_REST: u32 = 0u;
 const K_V_RESET: u32 = 1u;
 const K_V_THRESH: u32 = 2u;
 const K_I_OFFSET: u32 = 3u;
-const K_P22: u32 = 4u;
+const K_P22M1: u32 = 4u;
 const K_P21E: u32 = 5u;
 const K_P21I: u32 = 6u;
 const K_P11E: u32 = 7u;
@@ -33,8 +33,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     var refr = counters[i];
     let v_old = v;
     if (refr == 0u) {
-        let v_rest = kp(K_V_REST, i);
-        v = v_rest + kp(K_P20, i) * i_total + kp(K_P21E, i) * i_e + kp(K_P21I, i) * i_i + kp(K_P22, i) * (v - v_rest);
+        v = v + kp(K_P20, i) * i_total + kp(K_P21E, i) * i_e + kp(K_P21I, i) * i_i + kp(K_P22M1, i) * (v - kp(K_V_REST, i));
     } else {
         refr = refr - 1u;
     }

@@ -19,8 +19,7 @@ pub fn integrate_if_curr_exp(g: &mut Globals, b: &mut PopBuffers) {
         let mut refr = b.counters[i];
         let v_old = v;
         if refr == 0 {
-            let v_rest = b.kp(k::V_REST, i);
-            v = v_rest + b.kp(k::P20, i) * i_total + b.kp(k::P21E, i) * i_e + b.kp(k::P21I, i) * i_i + b.kp(k::P22, i) * (v - v_rest);
+            v = v + b.kp(k::P20, i) * i_total + b.kp(k::P21E, i) * i_e + b.kp(k::P21I, i) * i_i + b.kp(k::P22M1, i) * (v - b.kp(k::V_REST, i));
         } else {
             refr -= 1;
         }

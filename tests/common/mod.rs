@@ -1,0 +1,42 @@
+//! Test helpers: every feature test runs on both back ends. The GPU back end must find an
+//! adapter (lavapipe in CI); if it does not, the test fails — it never skips.
+#![allow(dead_code)]
+
+use spikeflow::engine::GpuContext;
+use spikeflow::{Backend, Simulation, SimulationBuilder};
+use std::sync::OnceLock;
+
+/// Both back ends, in the order tests run them.
+pub const BACKENDS: [Backend; 2] = [Backend::Cpu, Backend::Gpu];
+
+/// One device per test binary (creating a device per test would dominate the run time).
+pub fn gpu() -> GpuContext {
+    static CTX: OnceLock<GpuContext> = OnceLock::new();
+    CTX.get_or_init(|| match GpuContext::new() {
+        Ok(ctx) => ctx,
+        Err(e) => panic!("GPU tests need an adapter (CI installs lavapipe): {e}"),
+    })
+    .clone()
+}
+
+/// A simulation builder on `backend` (GPU ones share the binary's device).
+pub fn sim(backend: Backend, dt: f64, seed: u64) -> SimulationBuilder {
+    let b = Simulation::builder().dt(dt).seed(seed).backend(backend);
+    match backend {
+        Backend::Gpu => b.gpu_context(gpu()),
+        Backend::Cpu => b,
+    }
+}
+
+/// The reference summary shipped with the tests (copied from ../shared/reference).
+pub fn reference() -> serde_json::Value {
+    serde_json::from_str(include_str!("../data/single_neuron_summary.json")).expect("reference json")
+}
+
+/// Column `name` of a reference CSV.
+pub fn csv_column(text: &str, name: &str) -> Vec<f64> {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"));
+    lines.map(|l| l.split(',').nth(col).expect("column").parse().expect("number")).collect()
+}
