@@ -24,11 +24,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let n = pop.n;
     let gi = pop.offset + i;
-    record_sample(i, gi);
+    record_sample(sample_slot(), i, gi);
+    let base = input_base();
 
     var v = state[i];
-    var i_e = state[n + i] + take_input(gi, 0u);
-    var i_i = state[2u * n + i] + take_input(gi, 1u);
+    var i_e = state[n + i] + take_input(base, gi, 0u);
+    var i_i = state[2u * n + i] + take_input(base, gi, 1u);
     let i_total = kp(K_I_OFFSET, i) + external_current(i, gi);
     var refr = counters[i];
     let v_old = v;

@@ -39,7 +39,9 @@ impl std::fmt::Display for Backend {
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum EngineError {
     /// wgpu found no adapter.
-    #[error("no GPU adapter found (install a Vulkan driver, e.g. `apt-get install mesa-vulkan-drivers` for lavapipe, or use Backend::Cpu): {0}")]
+    #[error(
+        "no GPU adapter found (install a Vulkan driver, e.g. `apt-get install mesa-vulkan-drivers` for lavapipe, or use Backend::Cpu): {0}"
+    )]
     NoAdapter(String),
     /// The adapter refused the device.
     #[error("the adapter refused the device: {0}")]

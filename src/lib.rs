@@ -39,7 +39,10 @@ mod sim;
 
 pub use backend::{Backend, EngineError};
 pub use model::{CellType, IfCondExp, IfCurrExp, Param, SpikeSourceArray, SpikeSourcePoisson};
-pub use network::{BuildError, Connector, CurrentSource, Population, PopulationId, PopulationView, Projection, ProjectionId, Receptor, StaticSynapse, Stimulus};
+pub use network::{
+    BuildError, Connector, CurrentSource, Population, PopulationId, PopulationView, Projection, ProjectionId, Receptor, StaticSynapse,
+    Stimulus,
+};
 pub use random::RandomDistribution;
 pub use record::{AnalogSignal, Segment, SpikeTrain};
 pub use sim::{Error, RunReport, Simulation, SimulationBuilder};
@@ -48,7 +51,7 @@ pub use sim::{Error, RunReport, Simulation, SimulationBuilder};
 pub mod prelude {
     pub use crate::model::spike_source_array::SpikeTimes;
     pub use crate::{
-        Backend, CellType, Connector, CurrentSource, IfCondExp, IfCurrExp, Param, Population, PopulationId, PopulationView, Projection, RandomDistribution, Receptor,
-        Simulation, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse, Stimulus,
+        Backend, CellType, Connector, CurrentSource, IfCondExp, IfCurrExp, Param, Population, PopulationId, PopulationView, Projection,
+        RandomDistribution, Receptor, Simulation, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse, Stimulus,
     };
 }

@@ -13,12 +13,13 @@ pub struct Coba {
     pub inh: PopulationId,
 }
 
-/// Vogels & Abbott (2005) COBA, Brette et al. (2007) benchmark 1, as in PyNN's VAbenchmarks and
-/// Brian2's example: `n` neurons (80 % excitatory), p = 0.02, IF_cond_exp with tau_m 20 ms,
-/// cm 0.2 nF, v_rest −60, v_thresh −50, v_reset −60, tau_refrac 5 ms, tau_syn_E 5, tau_syn_I 10,
-/// e_rev_E 0, e_rev_I −80; weights 4 nS (exc) and 51 nS (inh), delay dt. Initial v uniform in
-/// [−60, −50] mV and initial conductances normal(4, 1.5) × 10 nS and normal(20, 12) × 10 nS
-/// (clipped at 0), as Brian2's COBA example, so activity is self-sustained from t = 0.
+/// Vogels & Abbott (2005) COBA, Brette et al. (2007) benchmark 1, as in PyNN's
+/// `examples/VAbenchmarks.py`: `n` neurons (80 % excitatory), p = 0.02 without
+/// self-connections, IF_cond_exp with tau_m 20 ms, cm 0.2 nF, v_rest −60, v_thresh −50,
+/// v_reset −60, tau_refrac 5 ms, tau_syn_E 5, tau_syn_I 10, e_rev_E 0, e_rev_I −80; weights
+/// 4 nS (exc) and 51 nS (inh), delay dt (MODELS.md: no delay beyond one step); initial v
+/// uniform in [−60, −50] mV. As in PyNN's script, 20 Poisson sources at 100 Hz during the first
+/// 50 ms (p = 0.01, 0.1 µS) kick the network into its self-sustained state.
 pub fn coba(sim: &mut Simulation, n: usize) -> Result<Coba, Error> {
     let n_exc = n * 4 / 5;
     let n_inh = n - n_exc;
@@ -35,13 +36,12 @@ pub fn coba(sim: &mut Simulation, n: usize) -> Result<Coba, Error> {
         e_rev_i: (-80.0).into(),
         i_offset: 0.0.into(),
     };
-    let with_init = |p: Population| {
-        p.initial("v", RandomDistribution::uniform(-60.0, -50.0))
-            .initial("gsyn_exc", RandomDistribution::NormalClippedToBoundary { mu: 0.04, sigma: 0.015, low: 0.0, high: f64::INFINITY })
-            .initial("gsyn_inh", RandomDistribution::NormalClippedToBoundary { mu: 0.2, sigma: 0.12, low: 0.0, high: f64::INFINITY })
-    };
-    let exc = sim.create(with_init(Population::new(n_exc, cell.clone()).label("exc")))?;
-    let inh = sim.create(with_init(Population::new(n_inh, cell).label("inh")))?;
+    let v0 = RandomDistribution::uniform(-60.0, -50.0);
+    let exc = sim.create(Population::new(n_exc, cell.clone()).label("exc").initial("v", v0.clone()))?;
+    let inh = sim.create(Population::new(n_inh, cell).label("inh").initial("v", v0))?;
+    let kick = sim.create(
+        Population::new(20, SpikeSourcePoisson { rate: 100.0.into(), duration: 50.0.into(), ..Default::default() }).label("kick"),
+    )?;
     let dt = sim.dt();
     let conn = Connector::fixed_probability(0.02).allow_self_connections(false);
     for (pre, post, w, r, name) in [
@@ -51,6 +51,9 @@ pub fn coba(sim: &mut Simulation, n: usize) -> Result<Coba, Error> {
         (inh, inh, 0.051, Receptor::Inhibitory, "inh->inh"),
     ] {
         sim.connect(Projection::new(pre, post, conn.clone(), StaticSynapse::new(w, dt)).receptor(r).label(name))?;
+    }
+    for (post, name) in [(exc, "kick->exc"), (inh, "kick->inh")] {
+        sim.connect(Projection::new(kick, post, Connector::fixed_probability(0.01), StaticSynapse::new(0.1, dt)).label(name))?;
     }
     Ok(Coba { exc, inh })
 }

@@ -131,7 +131,10 @@ impl Recorder {
             pops: net
                 .pops
                 .iter()
-                .map(|p| PopRecorder { spike_steps: if p.record.spikes { vec![Vec::new(); p.n as usize] } else { Vec::new() }, ..Default::default() })
+                .map(|p| PopRecorder {
+                    spike_steps: if p.record.spikes { vec![Vec::new(); p.n as usize] } else { Vec::new() },
+                    ..Default::default()
+                })
                 .collect(),
         }
     }
@@ -267,7 +270,15 @@ impl Segment {
 }
 
 /// Assemble a population's segment for the neurons `view` (indices in the population).
-pub(crate) fn segment(net: &BuiltNetwork, rec: &PopRecorder, pop: usize, view: &[usize], spikes_of: &dyn Fn(usize) -> bool, vars_of: &dyn Fn(usize, usize) -> bool, t_stop: f64) -> Segment {
+pub(crate) fn segment(
+    net: &BuiltNetwork,
+    rec: &PopRecorder,
+    pop: usize,
+    view: &[usize],
+    spikes_of: &dyn Fn(usize) -> bool,
+    vars_of: &dyn Fn(usize, usize) -> bool,
+    t_stop: f64,
+) -> Segment {
     let p = &net.pops[pop];
     let dt = net.dt;
     let spiketrains = if p.record.spikes {

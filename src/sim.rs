@@ -7,7 +7,10 @@ use crate::cpu::CpuEngine;
 use crate::engine::{GpuContext, GpuEngine};
 use crate::model::{CellType, Param};
 use crate::network::build::{build, resolve_params, BuiltNetwork, SynapseRecord};
-use crate::network::{BuildError, CurrentSource, NetworkSpec, Population, PopulationId, PopulationSpec, PopulationView, Projection, ProjectionId, RecordRequest, Stimulus};
+use crate::network::{
+    BuildError, CurrentSource, NetworkSpec, Population, PopulationId, PopulationSpec, PopulationView, Projection, ProjectionId,
+    RecordRequest, Stimulus,
+};
 use crate::record::{segment, ChunkLayout, Recorder, Segment};
 use std::time::Instant;
 use thiserror::Error;
@@ -30,7 +33,9 @@ pub enum Error {
         rule: String,
     },
     /// A kernel reported a fixed-point input accumulator overflow.
-    #[error("synaptic input overflowed its 32-bit fixed-point accumulator during steps {from}..{to}; weights this large cannot be represented")]
+    #[error(
+        "synaptic input overflowed its 32-bit fixed-point accumulator during steps {from}..{to}; weights this large cannot be represented"
+    )]
     InputSaturated {
         /// First step of the chunk.
         from: u64,
@@ -260,7 +265,10 @@ impl Simulation {
         for (name, _) in &population.initial {
             if spec.state_index(name).is_none() {
                 let known: Vec<_> = spec.state.iter().map(|s| s.name).collect();
-                return Err(invalid(format!("{what}.initial_values.{name}"), format!("{} has no state variable '{name}' (it has: {})", spec.cell_type, known.join(", "))));
+                return Err(invalid(
+                    format!("{what}.initial_values.{name}"),
+                    format!("{} has no state variable '{name}' (it has: {})", spec.cell_type, known.join(", ")),
+                ));
             }
         }
         self.spec.pops.push(PopulationSpec { label, size: population.size, cell: population.cell, initial: population.initial });
@@ -283,7 +291,10 @@ impl Simulation {
         let what = |f: &str| format!("projection '{label}'.{f}");
         let post_spec = post.cell.spec();
         if !post_spec.receives_input {
-            return Err(invalid(what("post"), format!("{} cells have no synapses; a projection cannot target '{}'", post_spec.cell_type, post.label)));
+            return Err(invalid(
+                what("post"),
+                format!("{} cells have no synapses; a projection cannot target '{}'", post_spec.cell_type, post.label),
+            ));
         }
         self.view_indices(&what("pre"), &projection.pre)?;
         self.view_indices(&what("post"), &projection.post)?;
@@ -324,7 +335,10 @@ impl Simulation {
         self.view_indices(&format!("current source into '{label}'"), &target)?;
         let spec = self.spec.pops[target.pop.index()].cell.spec();
         if !spec.receives_input {
-            return Err(invalid(format!("current source into '{label}'"), format!("{} cells have no membrane to inject into", spec.cell_type)));
+            return Err(invalid(
+                format!("current source into '{label}'"),
+                format!("{} cells have no membrane to inject into", spec.cell_type),
+            ));
         }
         self.spec.sources.push((source, target));
         Ok(())
@@ -344,7 +358,12 @@ impl Simulation {
     }
 
     /// Record with a sampling interval for state variables (ms, a multiple of dt).
-    pub fn record_sampled(&mut self, target: impl Into<PopulationView>, variables: &[&str], sampling_interval: Option<f64>) -> Result<(), Error> {
+    pub fn record_sampled(
+        &mut self,
+        target: impl Into<PopulationView>,
+        variables: &[&str],
+        sampling_interval: Option<f64>,
+    ) -> Result<(), Error> {
         self.frozen("record")?;
         let target = target.into();
         let pop = target.pop.index();
@@ -361,20 +380,29 @@ impl Simulation {
             } else {
                 let mut known: Vec<_> = spec.state.iter().map(|s| s.name).collect();
                 known.insert(0, "spikes");
-                return Err(invalid(format!("record '{label}'"), format!("{} cannot record '{v}' (recordable: {})", spec.cell_type, known.join(", "))));
+                return Err(invalid(
+                    format!("record '{label}'"),
+                    format!("{} cannot record '{v}' (recordable: {})", spec.cell_type, known.join(", ")),
+                ));
             }
         }
         if let Some(iv) = sampling_interval {
             let steps = iv / self.dt;
             if !(iv.is_finite() && steps >= 1.0 - 1e-9 && (steps - steps.round()).abs() < 1e-6) {
-                return Err(invalid(format!("record '{label}'.sampling_interval"), format!("must be a whole multiple of dt = {} ms (got {iv})", self.dt)));
+                return Err(invalid(
+                    format!("record '{label}'.sampling_interval"),
+                    format!("must be a whole multiple of dt = {} ms (got {iv})", self.dt),
+                ));
             }
         }
         let req = &mut self.spec.recording[pop];
         if !vars.is_empty() {
             if let (Some(old), Some(new)) = (req.interval, sampling_interval) {
                 if (old - new).abs() > 1e-12 {
-                    return Err(invalid(format!("record '{label}'.sampling_interval"), format!("one sampling interval per population (already {old} ms, got {new} ms)")));
+                    return Err(invalid(
+                        format!("record '{label}'.sampling_interval"),
+                        format!("one sampling interval per population (already {old} ms, got {new} ms)"),
+                    ));
                 }
             }
             if sampling_interval.is_some() {
@@ -382,7 +410,10 @@ impl Simulation {
             }
             let all_vars: std::collections::BTreeSet<usize> = req.vars.iter().chain(&vars).copied().collect();
             if all_vars.len() > crate::abi::MAX_RECORDED_VARS {
-                return Err(invalid(format!("record '{label}'"), format!("at most {} state variables per population", crate::abi::MAX_RECORDED_VARS)));
+                return Err(invalid(
+                    format!("record '{label}'"),
+                    format!("at most {} state variables per population", crate::abi::MAX_RECORDED_VARS),
+                ));
             }
             req.vars = all_vars;
             req.var_neurons.extend(neurons.iter().copied());
@@ -401,7 +432,10 @@ impl Simulation {
         let spec = p.cell.spec();
         if spec.state_index(variable).is_none() {
             let known: Vec<_> = spec.state.iter().map(|s| s.name).collect();
-            return Err(invalid(format!("population '{}'.initial_values.{variable}", p.label), format!("{} has no state variable '{variable}' (it has: {})", spec.cell_type, known.join(", "))));
+            return Err(invalid(
+                format!("population '{}'.initial_values.{variable}", p.label),
+                format!("{} has no state variable '{variable}' (it has: {})", spec.cell_type, known.join(", ")),
+            ));
         }
         self.spec.pops[pop.index()].initial.push((variable.to_string(), value.into()));
         Ok(())
@@ -420,15 +454,22 @@ impl Simulation {
         let neurons = self.view_indices(&format!("set on population '{label}'"), &target)?;
         if let Param::Array(a) = &value {
             if a.len() != neurons.len() {
-                return Err(invalid(format!("population '{label}'.{param}"), format!("array has {} values, the view has {} neurons", a.len(), neurons.len())));
+                return Err(invalid(
+                    format!("population '{label}'.{param}"),
+                    format!("array has {} values, the view has {} neurons", a.len(), neurons.len()),
+                ));
             }
         }
         if let Some(run) = &mut self.running {
             let pi = target.pop.index();
             let bp = &mut run.net.pops[pi];
             let pidx = spec.param_index(param).map_err(|e| invalid("set", e.to_string()))?;
-            let mut rng = crate::random::Rng::new(self.seed ^ 0x5e7_5e7 ^ (run.step << 16), crate::random::Stream::Parameter { pop: pi as u32, param: pidx as u32 });
-            let values = value.resolve(neurons.len(), &mut rng).map_err(|e| invalid(format!("population '{label}'.{param}"), e.to_string()))?;
+            let mut rng = crate::random::Rng::new(
+                self.seed ^ 0x5e7_5e7 ^ (run.step << 16),
+                crate::random::Stream::Parameter { pop: pi as u32, param: pidx as u32 },
+            );
+            let values =
+                value.resolve(neurons.len(), &mut rng).map_err(|e| invalid(format!("population '{label}'.{param}"), e.to_string()))?;
             let mut table = bp.table.clone();
             for (k, &i) in neurons.iter().enumerate() {
                 table.values[pidx][i] = values[k];
@@ -446,7 +487,8 @@ impl Simulation {
             let mut table = resolve_params(&p.label, &p.cell, p.size, pi, self.seed, self.dt)?;
             let pidx = spec.param_index(param).map_err(|e| invalid("set", e.to_string()))?;
             let mut rng = crate::random::Rng::new(self.seed, crate::random::Stream::Parameter { pop: pi as u32, param: pidx as u32 });
-            let values = value.resolve(neurons.len(), &mut rng).map_err(|e| invalid(format!("population '{label}'.{param}"), e.to_string()))?;
+            let values =
+                value.resolve(neurons.len(), &mut rng).map_err(|e| invalid(format!("population '{label}'.{param}"), e.to_string()))?;
             for (k, &i) in neurons.iter().enumerate() {
                 table.values[pidx][i] = values[k];
             }
@@ -469,10 +511,12 @@ impl Simulation {
             let pi = pop.index();
             // Cursors start at the first spike not yet due.
             let step = run.step as u32;
-            let counters: Vec<u32> = (0..pop.size()).map(|i| {
-                let (a, b) = (extra[i] as usize, extra[i + 1] as usize);
-                (a + extra[a..b].partition_point(|&s| s < step)) as u32
-            }).collect();
+            let counters: Vec<u32> = (0..pop.size())
+                .map(|i| {
+                    let (a, b) = (extra[i] as usize, extra[i + 1] as usize);
+                    (a + extra[a..b].partition_point(|&s| s < step)) as u32
+                })
+                .collect();
             let bp = &mut run.net.pops[pi];
             bp.extra = extra.clone();
             bp.cell = CellType::SpikeSourceArray(new.clone());
@@ -501,7 +545,9 @@ impl Simulation {
         self.ensure_built()?;
         let run = self.running.as_mut().ok_or_else(|| invalid("get_state", "network not built"))?;
         let bp = &run.net.pops[target.pop.index()];
-        let si = bp.spec.state_index(variable).ok_or_else(|| invalid(format!("get_state on population '{}'", bp.label), format!("{} has no state variable '{variable}'", bp.spec.cell_type)))?;
+        let si = bp.spec.state_index(variable).ok_or_else(|| {
+            invalid(format!("get_state on population '{}'", bp.label), format!("{} has no state variable '{variable}'", bp.spec.cell_type))
+        })?;
         let n = bp.n as usize;
         let (state, _) = run.engine.read_population(target.pop.index())?;
         Ok(neurons.iter().map(|&i| state[si * n + i]).collect())
@@ -520,7 +566,8 @@ impl Simulation {
             let pidx = bp.spec.param_index(param).map_err(|e| invalid("set", e.to_string()))?;
             let neurons = view.indices().map_err(|e| invalid("set", e.to_string()))?;
             let mut rng = crate::random::Rng::new(self.seed, crate::random::Stream::Parameter { pop: pi as u32, param: pidx as u32 });
-            let values = value.resolve(neurons.len(), &mut rng).map_err(|e| invalid(format!("population '{}'.{param}", bp.label), e.to_string()))?;
+            let values =
+                value.resolve(neurons.len(), &mut rng).map_err(|e| invalid(format!("population '{}'.{param}", bp.label), e.to_string()))?;
             for (k, &i) in neurons.iter().enumerate() {
                 bp.table.values[pidx][i] = values[k];
             }
@@ -565,7 +612,10 @@ impl Simulation {
         let run = self.running.as_mut().ok_or_else(|| invalid("run", "network not built"))?;
         let steps = steps_f as u64;
         if run.step + steps > u64::from(u32::MAX) {
-            return Err(invalid("run.duration", format!("the simulation may last at most 2^32 - 1 steps ({} ms)", f64::from(u32::MAX) * self.dt)));
+            return Err(invalid(
+                "run.duration",
+                format!("the simulation may last at most 2^32 - 1 steps ({} ms)", f64::from(u32::MAX) * self.dt),
+            ));
         }
         let bar = if progress && steps > 0 {
             let bar = indicatif::ProgressBar::new(steps);
@@ -628,7 +678,10 @@ impl Simulation {
         let pop = target.pop.index();
         let views: Vec<&RecordView> = self.record_views.iter().filter(|r| r.pop == pop).collect();
         if views.is_empty() {
-            return Err(invalid("get_data", format!("nothing was recorded of population '{}'; call record() before run()", self.spec.pops[pop].label)));
+            return Err(invalid(
+                "get_data",
+                format!("nothing was recorded of population '{}'; call record() before run()", self.spec.pops[pop].label),
+            ));
         }
         let Some(run) = &self.running else {
             return Err(invalid("get_data", "the simulation has not run yet"));

@@ -152,6 +152,9 @@ fn if_cond_exp_with_synaptic_input_matches_references() {
         assert!(worst_nest < 2e-3, "{backend}: worst sub-threshold difference to NEST (RKF45) {worst_nest} mV");
         assert_spikes_match(&spikes, &spikes_of("IF_cond_exp_syn", "reference_fine"), 0.1, &format!("{backend} syn vs fine"));
         let worst = (0..first).map(|k| (f64::from(v[k]) - fine[k]).abs()).fold(0.0, f64::max);
-        assert!(worst < 1e-2, "{backend}: worst sub-threshold difference to the fine RK4 run {worst} mV (its source is stamped 0.001 ms later)");
+        assert!(
+            worst < 1e-2,
+            "{backend}: worst sub-threshold difference to the fine RK4 run {worst} mV (its source is stamped 0.001 ms later)"
+        );
     }
 }

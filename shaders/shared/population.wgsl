@@ -64,9 +64,14 @@ fn reset_spike_counts(i: u32) {
     }
 }
 
+// First ring index of this step's slot: inputs of (channel, gi) are at base + channel * n_total + gi.
+fn input_base() -> u32 {
+    return (step_params.step % pop.ring_len) * 2u * pop.n_total;
+}
+
 // The fixed-point input of `channel` arriving at this step, converted to f32, and the slot cleared.
-fn take_input(gi: u32, channel: u32) -> f32 {
-    let idx = ((step_params.step % pop.ring_len) * 2u + channel) * pop.n_total + gi;
+fn take_input(base: u32, gi: u32, channel: u32) -> f32 {
+    let idx = base + channel * pop.n_total + gi;
     let v = atomicLoad(&ring[idx]);
     atomicStore(&ring[idx], 0);
     var inv = pop.inv_scale_e;
@@ -90,17 +95,24 @@ fn emit_spike(gi: u32) {
     }
 }
 
-// Sample the recorded state variables of neuron i (state at t = step*dt, before the update).
-fn record_sample(i: u32, gi: u32) {
+// This step's row in the population's record region, or NONE when it takes no sample.
+fn sample_slot() -> u32 {
     if ((pop.flags & FLAG_RECORD_VARS) == 0u || step_params.step % pop.rec_interval != 0u) {
+        return NONE;
+    }
+    let first = (step_params.chunk_start + pop.rec_interval - 1u) / pop.rec_interval;
+    return step_params.step / pop.rec_interval - first;
+}
+
+// Sample the recorded state variables of neuron i (state at t = step*dt, before the update).
+fn record_sample(slot: u32, i: u32, gi: u32) {
+    if (slot == NONE) {
         return;
     }
     let r = rec_map[gi];
     if (r == NONE) {
         return;
     }
-    let first = (step_params.chunk_start + pop.rec_interval - 1u) / pop.rec_interval;
-    let slot = step_params.step / pop.rec_interval - first;
     for (var v = 0u; v < pop.rec_nvars; v++) {
         let var_index = (pop.rec_vars >> (8u * v)) & 0xFFu;
         rec_values[pop.rec_base + (slot * pop.rec_nvars + v) * pop.rec_neurons + r] = state[var_index * pop.n + i];

@@ -1,41 +1,63 @@
-//! Mirror of `shaders/integrate_if_curr_exp.wgsl`.
+//! Mirror of `shaders/integrate_if_curr_exp.wgsl` (split into passes like
+//! [`super::integrate_if_cond_exp`], same per-neuron arithmetic).
 
 use super::population::*;
 use crate::model::if_curr_exp::k;
 
 /// One step of every neuron of an IF_curr_exp population (the loop plays the GPU threads).
 pub fn integrate_if_curr_exp(g: &mut Globals, b: &mut PopBuffers) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked above); the body is plain safe Rust.
+        unsafe { avx2(g, b) };
+        return;
+    }
+    body(g, b);
+}
+
+/// The same body compiled for AVX2 (8 lanes); no FMA is enabled, so no contraction changes bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn avx2(g: &mut Globals, b: &mut PopBuffers) {
+    body(g, b);
+}
+
+#[inline(always)]
+fn body(g: &mut Globals, b: &mut PopBuffers) {
     let pop = *b.pop;
     reset_spike_counts(g, &pop);
     let n = pop.n as usize;
+    let slot = sample_slot(g, &pop);
+    record_all(g, b, slot);
+    external_currents(g, &pop, &mut b.scratch.i_ext);
+    let base = input_base(g, &pop) as usize;
+    let (ring_e, ring_i) = input_slices(g.ring, &pop, base);
+
+    let PopBuffers { kparams, state, counters, scratch, .. } = b;
+    let (i_ext, v_old) = (&scratch.i_ext[..n], &mut scratch.v_old[..n]);
+    let row = |r: usize| &kparams[r * n..(r + 1) * n];
+    let (i_offset, v_rest, p20, p22m1) = (row(k::I_OFFSET), row(k::V_REST), row(k::P20), row(k::P22M1));
+    let (p21e, p21i, p11e, p11i) = (row(k::P21E), row(k::P21I), row(k::P11E), row(k::P11I));
+    let (v, rest) = state.split_at_mut(n);
+    let (ie, ii) = rest.split_at_mut(n);
+    let (ii, counters) = (&mut ii[..n], &mut counters[..n]);
+    let (inv_e, inv_i) = (pop.inv_scale_e, pop.inv_scale_i);
     for i in 0..n {
-        let gi = pop.offset + i as u32;
-        record_sample(g, b, i as u32, gi);
-
-        let mut v = b.state[i];
-        let mut i_e = b.state[n + i] + take_input(g, &pop, gi, 0);
-        let mut i_i = b.state[2 * n + i] + take_input(g, &pop, gi, 1);
-        let i_total = b.kp(k::I_OFFSET, i) + external_current(g, &pop, i as u32, gi);
-        let mut refr = b.counters[i];
-        let v_old = v;
-        if refr == 0 {
-            v = v + b.kp(k::P20, i) * i_total + b.kp(k::P21E, i) * i_e + b.kp(k::P21I, i) * i_i + b.kp(k::P22M1, i) * (v - b.kp(k::V_REST, i));
-        } else {
-            refr -= 1;
-        }
-        i_e *= b.kp(k::P11E, i);
-        i_i *= b.kp(k::P11I, i);
-
-        let v_thresh = b.kp(k::V_THRESH, i);
-        if v >= v_thresh {
-            refr = refractory_after_spike(v_old, v, v_thresh, b.kp(k::REFRAC, i));
-            v = b.kp(k::V_RESET, i);
-            emit_spike(g, &pop, gi);
-        }
-        check_finite(g, v, gi);
-        b.state[i] = v;
-        b.state[n + i] = i_e;
-        b.state[2 * n + i] = i_i;
-        b.counters[i] = refr;
+        let mut i_e = ie[i] + ring_e[i] as f32 * inv_e;
+        let mut i_i = ii[i] + ring_i[i] as f32 * inv_i;
+        ring_e[i] = 0;
+        ring_i[i] = 0;
+        let i_total = i_offset[i] + i_ext[i];
+        let refr = counters[i];
+        let vo = v[i];
+        let v_int = vo + p20[i] * i_total + p21e[i] * i_e + p21i[i] * i_i + p22m1[i] * (vo - v_rest[i]);
+        v[i] = if refr == 0 { v_int } else { vo };
+        counters[i] = refr.saturating_sub(1);
+        i_e *= p11e[i];
+        i_i *= p11i[i];
+        ie[i] = i_e;
+        ii[i] = i_i;
+        v_old[i] = vo;
     }
+    threshold_and_reset(g, &pop, v, counters, v_old, row(k::V_THRESH), row(k::V_RESET), row(k::REFRAC));
 }

@@ -7,11 +7,20 @@ const LOG2_E: f32 = 1.442_695_04;
 const LN2_HI: f32 = 0.693_145_752;
 const LN2_LO: f32 = 1.428_606_77e-6;
 
+/// Round half to even, like WGSL's `round`, for |x| < 2^22: adding and subtracting 1.5·2^23
+/// leaves the nearest integer (IEEE round-to-nearest-even). Branch-free and without a libm
+/// call, so loops using it vectorize.
+#[inline(always)]
+pub fn round_even(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (x + MAGIC) - MAGIC
+}
+
 /// spikeflow's exp (Cody–Waite reduction, degree-6 polynomial); mirrors `sf_exp`.
-#[inline]
+#[inline(always)]
 pub fn sf_exp(x_in: f32) -> f32 {
     let x = x_in.clamp(-87.0, 88.0);
-    let n = (x * LOG2_E).round_ties_even();
+    let n = round_even(x * LOG2_E);
     let r = (x - n * LN2_HI) - n * LN2_LO;
     let p = 1.0 + r * (1.0 + r * (0.5 + r * (0.166_666_672 + r * (0.041_666_641_8 + r * (0.008_333_333_77 + r * 0.001_388_888_92)))));
     p * f32::from_bits(((n as i32 + 127) as u32) << 23)
@@ -44,6 +53,14 @@ mod tests {
         }
         assert!(worst < 4e-7, "worst relative error {worst}");
         assert_eq!(sf_exp(0.0), 1.0);
+    }
+
+    #[test]
+    fn round_even_matches_round_ties_even() {
+        for k in -2000..2000 {
+            let x = k as f32 * 0.25 + 0.0001 * (k % 3) as f32;
+            assert_eq!(round_even(x), x.round_ties_even(), "{x}");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::abi::{NetInfo, PopInfo, StepParams, SPIKE_HEADER_WORDS, STATUS_WORDS}
 use crate::backend::{step_schedule, Engine, EngineError, Stage};
 use crate::network::build::BuiltNetwork;
 use crate::record::{ChunkData, ChunkLayout};
-use population::{Globals, PopBuffers};
+use population::{Globals, PopBuffers, Scratch};
 use propagate::PropagateBuffers;
 
 type Kernel = fn(&mut Globals, &mut PopBuffers);
@@ -44,6 +44,7 @@ struct CpuPop {
     state: Vec<f32>,
     counters: Vec<u32>,
     extra: Vec<u32>,
+    scratch: Scratch,
 }
 
 /// Runs a built network with the CPU mirrors.
@@ -75,6 +76,7 @@ impl CpuEngine {
                 state: p.state.clone(),
                 counters: p.counters.clone(),
                 extra: p.extra.clone(),
+                scratch: Scratch::new(p.n as usize),
             })
             .collect();
         let n_total = net.n_total as usize;
@@ -86,7 +88,12 @@ impl CpuEngine {
         Self {
             pops,
             schedule: step_schedule(net),
-            net: NetInfo { n_total: net.n_total, ring_len: net.ring_len, target_bits: net.target_bits, target_mask: (1u32 << net.target_bits) - 1 },
+            net: NetInfo {
+                n_total: net.n_total,
+                ring_len: net.ring_len,
+                target_bits: net.target_bits,
+                target_mask: (1u32 << net.target_bits) - 1,
+            },
             row_ptr: net.row_ptr.clone(),
             syn: net.syn.clone(),
             weight: net.weight.clone(),
@@ -121,7 +128,14 @@ impl Engine for CpuEngine {
                             status: &mut status,
                             stim: &self.stim,
                         };
-                        let mut b = PopBuffers { pop: &p.info, kparams: &p.kparams, state: &mut p.state, counters: &mut p.counters, extra: &p.extra };
+                        let mut b = PopBuffers {
+                            pop: &p.info,
+                            kparams: &p.kparams,
+                            state: &mut p.state,
+                            counters: &mut p.counters,
+                            extra: &p.extra,
+                            scratch: &mut p.scratch,
+                        };
                         (p.kernel)(&mut g, &mut b);
                     }
                     Stage::Propagate => propagate(&sp, &self.spikes, &prop, &mut self.ring, &mut status),

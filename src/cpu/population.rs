@@ -39,6 +39,24 @@ pub struct PopBuffers<'a> {
     pub counters: &'a mut [u32],
     /// Model table.
     pub extra: &'a [u32],
+    /// Per-population scratch arrays of the CPU passes (no GPU counterpart).
+    pub scratch: &'a mut Scratch,
+}
+
+/// Scratch arrays the CPU passes hand each other (a GPU thread keeps these in registers).
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    /// v at the start of the step.
+    pub v_old: Vec<f32>,
+    /// External current of the step.
+    pub i_ext: Vec<f32>,
+}
+
+impl Scratch {
+    /// Scratch for `n` neurons.
+    pub fn new(n: usize) -> Self {
+        Self { v_old: vec![0.0; n], i_ext: vec![0.0; n] }
+    }
 }
 
 impl PopBuffers<'_> {
@@ -59,10 +77,16 @@ pub fn reset_spike_counts(g: &mut Globals, pop: &PopInfo) {
     }
 }
 
+/// Mirrors `input_base`.
+#[inline]
+pub fn input_base(g: &Globals, pop: &PopInfo) -> u32 {
+    (g.step.step % pop.ring_len) * 2 * pop.n_total
+}
+
 /// Mirrors `take_input`.
 #[inline]
-pub fn take_input(g: &mut Globals, pop: &PopInfo, gi: u32, channel: u32) -> f32 {
-    let idx = (((g.step.step % pop.ring_len) * 2 + channel) * pop.n_total + gi) as usize;
+pub fn take_input(g: &mut Globals, pop: &PopInfo, base: u32, gi: u32, channel: u32) -> f32 {
+    let idx = (base + channel * pop.n_total + gi) as usize;
     let v = g.ring[idx];
     g.ring[idx] = 0;
     let inv = if channel == 1 { pop.inv_scale_i } else { pop.inv_scale_e };
@@ -86,22 +110,31 @@ pub fn emit_spike(g: &mut Globals, pop: &PopInfo, gi: u32) {
     }
 }
 
+/// Mirrors `sample_slot`.
+#[inline]
+pub fn sample_slot(g: &Globals, pop: &PopInfo) -> u32 {
+    if pop.flags & FLAG_RECORD_VARS == 0 || g.step.step % pop.rec_interval != 0 {
+        return NONE;
+    }
+    let first = (g.step.chunk_start + pop.rec_interval - 1) / pop.rec_interval;
+    g.step.step / pop.rec_interval - first
+}
+
 /// Mirrors `record_sample`.
 #[inline]
-pub fn record_sample(g: &mut Globals, b: &PopBuffers, i: u32, gi: u32) {
+pub fn record_sample(g: &mut Globals, b: &PopBuffers, slot: u32, i: u32, gi: u32) {
     let pop = b.pop;
-    if pop.flags & FLAG_RECORD_VARS == 0 || g.step.step % pop.rec_interval != 0 {
+    if slot == NONE {
         return;
     }
     let r = g.rec_map[gi as usize];
     if r == NONE {
         return;
     }
-    let first = (g.step.chunk_start + pop.rec_interval - 1) / pop.rec_interval;
-    let slot = g.step.step / pop.rec_interval - first;
     for v in 0..pop.rec_nvars {
         let var_index = (pop.rec_vars >> (8 * v)) & 0xFF;
-        g.rec_values[(pop.rec_base + (slot * pop.rec_nvars + v) * pop.rec_neurons + r) as usize] = b.state[(var_index * pop.n + i) as usize];
+        g.rec_values[(pop.rec_base + (slot * pop.rec_nvars + v) * pop.rec_neurons + r) as usize] =
+            b.state[(var_index * pop.n + i) as usize];
     }
 }
 
@@ -112,7 +145,7 @@ pub fn refractory_after_spike(v_old: f32, v_new: f32, v_thresh: f32, n_refrac: f
     if v_new > v_old {
         f = ((v_thresh - v_old) / (v_new - v_old)).clamp(0.0, 1.0);
     }
-    (n_refrac - 1.0 + f).round_ties_even().max(0.0) as u32
+    super::math::round_even(n_refrac - 1.0 + f).max(0.0) as u32
 }
 
 /// Mirrors `check_finite`.
@@ -164,4 +197,64 @@ pub fn external_current(g: &Globals, pop: &PopInfo, i: u32, gi: u32) -> f32 {
         total += source_current(g, pop, g.stim[j as usize] as usize, gi);
     }
     total
+}
+
+/// `record_sample` for every neuron (the first thing each GPU thread does).
+pub fn record_all(g: &mut Globals, b: &PopBuffers, slot: u32) {
+    if slot == NONE {
+        return;
+    }
+    for i in 0..b.pop.n {
+        record_sample(g, b, slot, i, b.pop.offset + i);
+    }
+}
+
+/// `external_current` of every neuron into `out` (0.0 without sources, as the shader's
+/// function returns).
+pub fn external_currents(g: &Globals, pop: &PopInfo, out: &mut [f32]) {
+    let out = &mut out[..pop.n as usize];
+    if pop.stim_base == NONE {
+        out.fill(0.0);
+    } else {
+        for (i, x) in out.iter_mut().enumerate() {
+            *x = external_current(g, pop, i as u32, pop.offset + i as u32);
+        }
+    }
+}
+
+/// This step's excitatory and inhibitory input slots of the population.
+pub fn input_slices<'r>(ring: &'r mut [i32], pop: &PopInfo, base: usize) -> (&'r mut [i32], &'r mut [i32]) {
+    let (n, n_total, off) = (pop.n as usize, pop.n_total as usize, pop.offset as usize);
+    let (e, i) = ring[base..base + 2 * n_total].split_at_mut(n_total);
+    (&mut e[off..off + n], &mut i[off..off + n])
+}
+
+/// The threshold part of a LIF kernel: spike, refractory count, reset, finiteness check.
+#[allow(clippy::too_many_arguments)]
+pub fn threshold_and_reset(
+    g: &mut Globals,
+    pop: &PopInfo,
+    v: &mut [f32],
+    counters: &mut [u32],
+    v_old: &[f32],
+    v_thresh: &[f32],
+    v_reset: &[f32],
+    n_refrac: &[f32],
+) {
+    let n = pop.n as usize;
+    let (v, counters, v_old, v_thresh, v_reset, n_refrac) =
+        (&mut v[..n], &mut counters[..n], &v_old[..n], &v_thresh[..n], &v_reset[..n], &n_refrac[..n]);
+    for i in 0..n {
+        let x = v[i];
+        // One well-predicted test for the common case: below threshold and finite.
+        if x >= v_thresh[i] || x.to_bits() & 0x7F80_0000 == 0x7F80_0000 {
+            let gi = pop.offset + i as u32;
+            if x >= v_thresh[i] {
+                counters[i] = refractory_after_spike(v_old[i], x, v_thresh[i], n_refrac[i]);
+                v[i] = v_reset[i];
+                emit_spike(g, pop, gi);
+            }
+            check_finite(g, v[i], gi);
+        }
+    }
 }

@@ -18,7 +18,11 @@ fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer { ty: wgpu::BufferBindingType::Storage { read_only }, has_dynamic_offset: false, min_binding_size: None },
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
         count: None,
     }
 }
@@ -27,7 +31,11 @@ fn uniform(binding: u32, dynamic: bool, size: u64) -> wgpu::BindGroupLayoutEntry
     wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer { ty: wgpu::BufferBindingType::Uniform, has_dynamic_offset: dynamic, min_binding_size: wgpu::BufferSize::new(size) },
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: dynamic,
+            min_binding_size: wgpu::BufferSize::new(size),
+        },
         count: None,
     }
 }
@@ -104,7 +112,11 @@ impl GpuEngine {
         };
 
         // Engine-wide buffers.
-        let step_params = zeroed("spikeflow.step_params", u64::from(layout.steps) * STEP_PARAMS_STRIDE, wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST);
+        let step_params = zeroed(
+            "spikeflow.step_params",
+            u64::from(layout.steps) * STEP_PARAMS_STRIDE,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        );
         let ring = zeroed("spikeflow.ring", bytes_of(ring_len), usage_rw);
         let mut spike_init = vec![0u32; SPIKE_HEADER_WORDS + 2 * n_total];
         for p in 0..2 {
@@ -134,7 +146,13 @@ impl GpuEngine {
         });
         let pop_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.layout.population"),
-            entries: &[uniform(0, false, std::mem::size_of::<PopInfo>() as u64), storage(1, true), storage(2, false), storage(3, false), storage(4, true)],
+            entries: &[
+                uniform(0, false, std::mem::size_of::<PopInfo>() as u64),
+                storage(1, true),
+                storage(2, false),
+                storage(3, false),
+                storage(4, true),
+            ],
         });
         let propagate_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.layout.propagate"),
@@ -167,7 +185,8 @@ impl GpuEngine {
                 return Ok(());
             }
             let src = shaders::source(name).map_err(|e| EngineError::Gpu(e.to_string()))?;
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(name), source: wgpu::ShaderSource::Wgsl(src.into()) });
+            let module = device
+                .create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(name), source: wgpu::ShaderSource::Wgsl(src.into()) });
             let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(&format!("spikeflow.{name}")),
                 layout: Some(layout),
@@ -192,7 +211,11 @@ impl GpuEngine {
             entries: &[
                 wgpu::BindGroupEntry {
                     binding: 0,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &step_params, offset: 0, size: wgpu::BufferSize::new(std::mem::size_of::<StepParams>() as u64) }),
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &step_params,
+                        offset: 0,
+                        size: wgpu::BufferSize::new(std::mem::size_of::<StepParams>() as u64),
+                    }),
                 },
                 wgpu::BindGroupEntry { binding: 1, resource: ring.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 2, resource: spikes.as_entire_binding() },
@@ -205,8 +228,17 @@ impl GpuEngine {
         });
 
         let propagate_bg = if net.n_synapses() > 0 {
-            let net_info = NetInfo { n_total: net.n_total, ring_len: net.ring_len, target_bits: net.target_bits, target_mask: (1u32 << net.target_bits) - 1 };
-            let net_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some("spikeflow.net_info"), contents: bytemuck::bytes_of(&net_info), usage: wgpu::BufferUsages::UNIFORM });
+            let net_info = NetInfo {
+                n_total: net.n_total,
+                ring_len: net.ring_len,
+                target_bits: net.target_bits,
+                target_mask: (1u32 << net.target_bits) - 1,
+            };
+            let net_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("spikeflow.net_info"),
+                contents: bytemuck::bytes_of(&net_info),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
             let row_ptr = init("spikeflow.row_ptr", bytemuck::cast_slice(&net.row_ptr), usage_rw);
             let syn = init("spikeflow.synapses", bytemuck::cast_slice(&net.syn), usage_rw);
             let weight = init("spikeflow.weights", bytemuck::cast_slice(&net.weight), usage_rw);
@@ -216,7 +248,11 @@ impl GpuEngine {
                 entries: &[
                     wgpu::BindGroupEntry {
                         binding: 0,
-                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &step_params, offset: 0, size: wgpu::BufferSize::new(std::mem::size_of::<StepParams>() as u64) }),
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer: &step_params,
+                            offset: 0,
+                            size: wgpu::BufferSize::new(std::mem::size_of::<StepParams>() as u64),
+                        }),
                     },
                     wgpu::BindGroupEntry { binding: 1, resource: net_buf.as_entire_binding() },
                     wgpu::BindGroupEntry { binding: 2, resource: spikes.as_entire_binding() },
@@ -236,13 +272,28 @@ impl GpuEngine {
         let mut pops = Vec::with_capacity(net.pops.len());
         for (p, info) in net.pops.iter().zip(infos) {
             let l = |what: &str| format!("spikeflow.{}.{what}", p.label);
-            let info_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(&l("info")), contents: bytemuck::bytes_of(&info), usage: wgpu::BufferUsages::UNIFORM });
+            let info_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(&l("info")),
+                contents: bytemuck::bytes_of(&info),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
             let kparams = init(&l("kparams"), bytemuck::cast_slice(&p.kparams), usage_rw);
             let state = init(&l("state"), bytemuck::cast_slice(&p.state), usage_rw);
             let counters = init(&l("counters"), bytemuck::cast_slice(&p.counters), usage_rw);
             let extra = init(&l("extra"), bytemuck::cast_slice(&p.extra), usage_rw);
             let bind_group = Self::pop_bind_group(device, &pop_layout, &p.label, &info_buf, &kparams, &state, &counters, &extra);
-            pops.push(GpuPop { kernel: p.spec.kernel, n: p.n, state_len: p.state.len(), kparams, state, counters, extra, info: info_buf, bind_group, label: p.label.clone() });
+            pops.push(GpuPop {
+                kernel: p.spec.kernel,
+                n: p.n,
+                state_len: p.state.len(),
+                kparams,
+                state,
+                counters,
+                extra,
+                info: info_buf,
+                bind_group,
+                label: p.label.clone(),
+            });
         }
         ctx.take_error()?;
         Ok(Self {
@@ -352,7 +403,8 @@ impl Engine for GpuEngine {
             encoder.clear_buffer(&self.spike_record, 0, Some(record_bytes));
         }
         {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("spikeflow.steps"), timestamp_writes: None });
+            let mut pass =
+                encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("spikeflow.steps"), timestamp_writes: None });
             for k in 0..steps {
                 let offset = [(u64::from(k) * STEP_PARAMS_STRIDE) as u32];
                 let parity = (first_step + k) & 1;
@@ -379,12 +431,12 @@ impl Engine for GpuEngine {
         }
         let rec_bytes = u64::from(self.layout.rec_floats) * 4;
         let out = self.submit_and_read(encoder, &[(&self.spike_record, record_bytes), (&self.rec_values, rec_bytes), (&self.status, 8)])?;
-        let status_words: &[u32] = bytemuck::cast_slice(&out[2]);
+        let status_words: Vec<u32> = bytemuck::pod_collect_to_vec(&out[2]);
         Ok(ChunkData {
             first_step,
             steps,
-            spike_record: bytemuck::cast_slice(&out[0]).to_vec(),
-            rec_values: bytemuck::cast_slice(&out[1]).to_vec(),
+            spike_record: bytemuck::pod_collect_to_vec(&out[0]),
+            rec_values: bytemuck::pod_collect_to_vec(&out[1]),
             status: [status_words[0], status_words[1]],
         })
     }
@@ -416,8 +468,10 @@ impl Engine for GpuEngine {
         let encoder = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.read_population") });
         let out = self.submit_and_read(encoder, &[(&p.state, p.state.size()), (&p.counters, p.counters.size())])?;
         let n = p.n as usize;
-        let state: Vec<f32> = bytemuck::cast_slice(&out[0])[..p.state_len].to_vec();
-        let counters: Vec<u32> = bytemuck::cast_slice(&out[1])[..n].to_vec();
+        let mut state: Vec<f32> = bytemuck::pod_collect_to_vec(&out[0]);
+        state.truncate(p.state_len);
+        let mut counters: Vec<u32> = bytemuck::pod_collect_to_vec(&out[1]);
+        counters.truncate(n);
         Ok((state, counters))
     }
 

@@ -77,11 +77,8 @@ pub const PARAMS: [ParamSpec; 11] = [
     ParamSpec { name: "i_offset", default: 0.0, unit: "nA" },
 ];
 
-const STATE: [StateSpec; 3] = [
-    StateSpec { name: "v", unit: "mV" },
-    StateSpec { name: "gsyn_exc", unit: "uS" },
-    StateSpec { name: "gsyn_inh", unit: "uS" },
-];
+const STATE: [StateSpec; 3] =
+    [StateSpec { name: "v", unit: "mV" }, StateSpec { name: "gsyn_exc", unit: "uS" }, StateSpec { name: "gsyn_inh", unit: "uS" }];
 
 /// Model description.
 pub static SPEC: ModelSpec = ModelSpec {

@@ -75,11 +75,8 @@ pub const PARAMS: [ParamSpec; 9] = [
     ParamSpec { name: "v_thresh", default: -50.0, unit: "mV" },
 ];
 
-const STATE: [StateSpec; 3] = [
-    StateSpec { name: "v", unit: "mV" },
-    StateSpec { name: "isyn_exc", unit: "nA" },
-    StateSpec { name: "isyn_inh", unit: "nA" },
-];
+const STATE: [StateSpec; 3] =
+    [StateSpec { name: "v", unit: "mV" }, StateSpec { name: "isyn_exc", unit: "nA" }, StateSpec { name: "isyn_inh", unit: "nA" }];
 
 /// Model description.
 pub static SPEC: ModelSpec = ModelSpec {

@@ -56,12 +56,7 @@ impl SpikeSourceArray {
             SpikeTimes::Same(t) => vec![t.as_slice(); n],
             SpikeTimes::PerNeuron(l) if l.len() == n => l.iter().map(Vec::as_slice).collect(),
             SpikeTimes::PerNeuron(l) => {
-                return Err(ModelError::WrongLength {
-                    cell_type: SPEC.cell_type,
-                    field: "spike_times".into(),
-                    got: l.len(),
-                    expected: n,
-                })
+                return Err(ModelError::WrongLength { cell_type: SPEC.cell_type, field: "spike_times".into(), got: l.len(), expected: n })
             }
         };
         let bad = |neuron: usize, rule: String, value: f64| ModelError::Invalid {

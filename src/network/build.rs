@@ -162,7 +162,8 @@ pub(crate) fn resolve_params(
     let mut values = Vec::with_capacity(spec.params.len());
     for (p, (param, ps)) in cell.params().iter().zip(spec.params).enumerate() {
         let mut rng = Rng::new(seed, Stream::Parameter { pop: pop_index as u32, param: p as u32 });
-        values.push(param.resolve(n, &mut rng).map_err(|e| BuildError::invalid(format!("population '{label}'.{}", ps.name), e.to_string()))?);
+        values
+            .push(param.resolve(n, &mut rng).map_err(|e| BuildError::invalid(format!("population '{label}'.{}", ps.name), e.to_string()))?);
     }
     let table = ParamTable { spec, values };
     cell.validate(&table, dt).map_err(|source| BuildError::Model { population: label.to_string(), source })?;
@@ -247,7 +248,10 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
         let (pre_pop, post_pop) = (proj.pre.pop.index(), proj.post.pop.index());
         let post_spec = pops[post_pop].spec;
         if !post_spec.receives_input {
-            return Err(BuildError::invalid(what("post"), format!("{} cells have no synapses; a projection cannot target '{}'", post_spec.cell_type, pops[post_pop].label)));
+            return Err(BuildError::invalid(
+                what("post"),
+                format!("{} cells have no synapses; a projection cannot target '{}'", post_spec.cell_type, pops[post_pop].label),
+            ));
         }
         let mut rng = Rng::new(seed, Stream::Connector { proj: ji as u32 });
         let gen = proj
@@ -309,7 +313,14 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
         }
         let ch = proj.receptor.channel() as usize;
         let (pre_off, post_off) = (pops[pre_pop].offset, pops[post_pop].offset);
-        let mut raw = RawProj { pre_global: Vec::with_capacity(m), post_global: Vec::with_capacity(m), pre_local: Vec::with_capacity(m), post_local: Vec::with_capacity(m), w, d: d_steps };
+        let mut raw = RawProj {
+            pre_global: Vec::with_capacity(m),
+            post_global: Vec::with_capacity(m),
+            pre_local: Vec::with_capacity(m),
+            post_local: Vec::with_capacity(m),
+            w,
+            d: d_steps,
+        };
         for &(a, b) in &gen.pairs {
             let (pl, ql) = (pre_idx[a as usize] as u32, post_idx[b as usize] as u32);
             raw.pre_local.push(pl);
@@ -355,7 +366,12 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
     let mut row_ptr = vec![0u32; n_total as usize + 1];
     let total_syn: usize = raws.iter().map(|r| r.w.len()).sum();
     if total_syn as u64 >= u64::from(u32::MAX) {
-        return Err(BuildError::TooLarge { what: "synapses".into(), needed: total_syn as u64, limit: u64::from(u32::MAX) - 1, hint: String::new() });
+        return Err(BuildError::TooLarge {
+            what: "synapses".into(),
+            needed: total_syn as u64,
+            limit: u64::from(u32::MAX) - 1,
+            hint: String::new(),
+        });
     }
     for r in &raws {
         for &g in &r.pre_global {
@@ -381,9 +397,20 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
             syn[*slot as usize] = (r.d[k] << target_bits) | (ch * n_total + r.post_global[k]);
             weight[*slot as usize] = fixed;
             *slot += 1;
-            records.push(SynapseRecord { pre: r.pre_local[k], post: r.post_local[k], weight: f64::from(fixed) / scale, delay: f64::from(r.d[k]) * dt });
+            records.push(SynapseRecord {
+                pre: r.pre_local[k],
+                post: r.post_local[k],
+                weight: f64::from(fixed) / scale,
+                delay: f64::from(r.d[k]) * dt,
+            });
         }
-        projections.push(BuiltProjection { label: label.clone(), pre: proj.pre.pop.index(), post: proj.post.pop.index(), receptor: proj.receptor, synapses: records });
+        projections.push(BuiltProjection {
+            label: label.clone(),
+            pre: proj.pre.pop.index(),
+            post: proj.post.pop.index(),
+            receptor: proj.receptor,
+            synapses: records,
+        });
     }
 
     // 7. Current sources.
@@ -400,7 +427,10 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
             let interval = req.interval.unwrap_or(dt);
             let steps = (interval / dt).round();
             if !(interval.is_finite() && steps >= 1.0 && ((interval / dt) - steps).abs() < 1e-6) {
-                return Err(BuildError::invalid(format!("population '{}'.record.sampling_interval", p.label), format!("must be a whole multiple of dt = {dt} ms (got {interval})")));
+                return Err(BuildError::invalid(
+                    format!("population '{}'.record.sampling_interval", p.label),
+                    format!("must be a whole multiple of dt = {dt} ms (got {interval})"),
+                ));
             }
             p.record.interval = steps as u32;
             for (slot, &i) in p.record.neurons.iter().enumerate() {
@@ -409,7 +439,21 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
         }
     }
 
-    Ok(BuiltNetwork { dt, seed, key: seed_key(seed), n_total, ring_len, target_bits, pops, projections, row_ptr, syn, weight, stim, rec_map })
+    Ok(BuiltNetwork {
+        dt,
+        seed,
+        key: seed_key(seed),
+        n_total,
+        ring_len,
+        target_bits,
+        pops,
+        projections,
+        row_ptr,
+        syn,
+        weight,
+        stim,
+        rec_map,
+    })
 }
 
 fn compile_spike_array(label: &str, a: &SpikeSourceArray, n: usize, dt: f64) -> Result<Vec<u32>, BuildError> {
@@ -427,13 +471,18 @@ fn compile_stimuli(spec: &NetworkSpec, pops: &mut [BuiltPopulation], dt: f64) ->
             continue;
         }
         if !pop.spec.receives_input {
-            return Err(BuildError::invalid(format!("current source into population '{}'", pop.label), format!("{} cells have no membrane to inject into", pop.spec.cell_type)));
+            return Err(BuildError::invalid(
+                format!("current source into population '{}'", pop.label),
+                format!("{} cells have no membrane to inject into", pop.spec.cell_type),
+            ));
         }
         let n = pop.n as usize;
         // Per neuron: which sources.
         let mut per_neuron: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (k, (_, _, view)) in sources.iter().enumerate() {
-            let idx = view.indices().map_err(|e| BuildError::invalid(format!("current source into population '{}'", pop.label), e.to_string()))?;
+            let idx = view
+                .indices()
+                .map_err(|e| BuildError::invalid(format!("current source into population '{}'", pop.label), e.to_string()))?;
             for i in idx {
                 per_neuron[i].push(k);
             }
@@ -474,13 +523,19 @@ fn compile_stimuli(spec: &NetworkSpec, pops: &mut [BuiltPopulation], dt: f64) ->
                 }
                 CurrentSource::StepCurrentSource { ref times, ref amplitudes } => {
                     if times.len() != amplitudes.len() {
-                        return Err(BuildError::invalid(format!("{what}.amplitudes"), format!("must have one value per time ({} times, {} amplitudes)", times.len(), amplitudes.len())));
+                        return Err(BuildError::invalid(
+                            format!("{what}.amplitudes"),
+                            format!("must have one value per time ({} times, {} amplitudes)", times.len(), amplitudes.len()),
+                        ));
                     }
                     if let Some(t) = times.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
                         return Err(BuildError::invalid(format!("{what}.times"), format!("must be finite and ≥ 0 (got {t})")));
                     }
                     if let Some(w) = times.windows(2).find(|w| w[1] <= w[0]) {
-                        return Err(BuildError::invalid(format!("{what}.times"), format!("must be strictly increasing ({} then {})", w[0], w[1])));
+                        return Err(BuildError::invalid(
+                            format!("{what}.times"),
+                            format!("must be strictly increasing ({} then {})", w[0], w[1]),
+                        ));
                     }
                     if let Some(a) = amplitudes.iter().find(|a| !a.is_finite()) {
                         return Err(BuildError::invalid(format!("{what}.amplitudes"), format!("must be finite (got {a})")));
@@ -502,7 +557,10 @@ fn compile_stimuli(spec: &NetworkSpec, pops: &mut [BuiltPopulation], dt: f64) ->
                     let ndt = ndt.unwrap_or(dt);
                     let steps = (ndt / dt).round();
                     if !(ndt.is_finite() && steps >= 1.0 && ((ndt / dt) - steps).abs() < 1e-6) {
-                        return Err(BuildError::invalid(format!("{what}.dt"), format!("must be a whole multiple of the simulation dt = {dt} ms (got {ndt})")));
+                        return Err(BuildError::invalid(
+                            format!("{what}.dt"),
+                            format!("must be a whole multiple of the simulation dt = {dt} ms (got {ndt})"),
+                        ));
                     }
                     let (a, b) = window(start, stop)?;
                     [stim_kind::NOISY, a, b, (mean as f32).to_bits(), (stdev as f32).to_bits(), steps as u32, 0, *si as u32]

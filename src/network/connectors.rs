@@ -253,11 +253,8 @@ impl Connector {
             }
             Connector::FixedTotalNumber { n, allow_self_connections, with_replacement } => {
                 let total = (np as u64) * (nq as u64);
-                let self_pairs = if same_population && !allow_self_connections {
-                    (0..np).filter(|&i| post.contains(&pre[i])).count() as u64
-                } else {
-                    0
-                };
+                let self_pairs =
+                    if same_population && !allow_self_connections { (0..np).filter(|&i| post.contains(&pre[i])).count() as u64 } else { 0 };
                 let available = total - self_pairs;
                 if available == 0 && n > 0 {
                     return Err(self.invalid("n", "needs at least one allowed (pre, post) pair", n));
@@ -281,10 +278,18 @@ impl Connector {
                 let mut delays = Vec::with_capacity(conn_list.len());
                 for (c, conn) in conn_list.iter().enumerate() {
                     if conn.pre >= np {
-                        return Err(self.invalid(&format!("conn_list[{c}].pre"), format!("must be < {np} (size of the pre view)"), conn.pre));
+                        return Err(self.invalid(
+                            &format!("conn_list[{c}].pre"),
+                            format!("must be < {np} (size of the pre view)"),
+                            conn.pre,
+                        ));
                     }
                     if conn.post >= nq {
-                        return Err(self.invalid(&format!("conn_list[{c}].post"), format!("must be < {nq} (size of the post view)"), conn.post));
+                        return Err(self.invalid(
+                            &format!("conn_list[{c}].post"),
+                            format!("must be < {nq} (size of the post view)"),
+                            conn.post,
+                        ));
                     }
                     pairs.push((conn.pre as u32, conn.post as u32));
                     weights.push(conn.weight);
