@@ -6,7 +6,7 @@ use crate::backend::{Backend, Engine, EngineError};
 use crate::cpu::CpuEngine;
 use crate::engine::{GpuContext, GpuEngine};
 use crate::model::{CellType, Param};
-use crate::network::build::{build, resolve_params, BuiltNetwork, SynapseRecord};
+use crate::network::build::{build, check_weight, resolve_params, BuiltNetwork, SynapseRecord};
 use crate::network::{
     BuildError, CurrentSource, NetworkSpec, Population, PopulationId, PopulationSpec, PopulationView, Projection, ProjectionId,
     RecordRequest, Stimulus,
@@ -300,23 +300,7 @@ impl Simulation {
         self.view_indices(&what("post"), &projection.post)?;
         // Constant weights and delays are checked here, random ones when the network is built.
         if let Param::Const(w) = projection.synapse.weight {
-            let ok = match (post_spec.conductance_based, projection.receptor) {
-                (true, _) | (false, crate::Receptor::Excitatory) => w >= 0.0,
-                (false, crate::Receptor::Inhibitory) => w <= 0.0,
-            };
-            if !w.is_finite() {
-                return Err(invalid(what("weight"), format!("must be finite (got {w})")));
-            }
-            if !ok {
-                let rule = if post_spec.conductance_based {
-                    format!("conductance weights (µS) onto {} must be ≥ 0 for either receptor", post_spec.cell_type)
-                } else if projection.receptor == crate::Receptor::Excitatory {
-                    format!("excitatory weights onto current-based {} must be ≥ 0", post_spec.cell_type)
-                } else {
-                    format!("inhibitory weights onto current-based {} must be ≤ 0 (PyNN's sign convention)", post_spec.cell_type)
-                };
-                return Err(invalid(what("weight"), format!("{rule} (got {w})")));
-            }
+            check_weight(post_spec, projection.receptor, w).map_err(|rule| invalid(what("weight"), format!("{rule} (got {w})")))?;
         }
         if let Some(Param::Const(d)) = projection.synapse.delay {
             if !d.is_finite() || d < self.dt * (1.0 - 1e-9) {

@@ -149,6 +149,20 @@ impl BuiltNetwork {
     }
 }
 
+/// PyNN's weight rules: finite; conductance weights ≥ 0 for either receptor; current weights
+/// ≥ 0 for excitatory and ≤ 0 for inhibitory synapses. Returns the broken rule.
+pub(crate) fn check_weight(post: &ModelSpec, receptor: Receptor, w: f64) -> Result<(), String> {
+    if !w.is_finite() {
+        return Err("must be finite".into());
+    }
+    match (post.conductance_based, receptor) {
+        (true, _) if w < 0.0 => Err(format!("conductance weights (µS) onto {} must be ≥ 0 for either receptor", post.cell_type)),
+        (false, Receptor::Excitatory) if w < 0.0 => Err(format!("excitatory weights onto current-based {} must be ≥ 0", post.cell_type)),
+        (false, Receptor::Inhibitory) if w > 0.0 => Err(format!("inhibitory weights onto current-based {} must be ≤ 0 (PyNN's sign convention)", post.cell_type)),
+        _ => Ok(()),
+    }
+}
+
 /// Resolve and check one population's parameters (also used by `set`).
 pub(crate) fn resolve_params(
     label: &str,
@@ -278,25 +292,8 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
                 }
             }
         }
-        let conductance = post_spec.conductance_based;
         for (k, &wk) in w.iter().enumerate() {
-            let ok_sign = match (conductance, proj.receptor) {
-                (true, _) | (false, Receptor::Excitatory) => wk >= 0.0,
-                (false, Receptor::Inhibitory) => wk <= 0.0,
-            };
-            if !wk.is_finite() {
-                return Err(BuildError::invalid(what("weight"), format!("must be finite (synapse {k} has {wk})")));
-            }
-            if !ok_sign {
-                let rule = if conductance {
-                    format!("conductance weights (µS) onto {} must be ≥ 0 for either receptor", post_spec.cell_type)
-                } else if proj.receptor == Receptor::Excitatory {
-                    format!("excitatory weights onto current-based {} must be ≥ 0", post_spec.cell_type)
-                } else {
-                    format!("inhibitory weights onto current-based {} must be ≤ 0 (PyNN's sign convention)", post_spec.cell_type)
-                };
-                return Err(BuildError::invalid(what("weight"), format!("{rule} (synapse {k} has {wk})")));
-            }
+            check_weight(post_spec, proj.receptor, wk).map_err(|rule| BuildError::invalid(what("weight"), format!("{rule} (synapse {k} has {wk})")))?;
         }
         let mut d_steps = Vec::with_capacity(m);
         for (k, &dk) in d_ms.iter().enumerate() {
