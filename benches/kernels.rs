@@ -18,7 +18,17 @@ fn table(spec: &'static spikeflow::model::ModelSpec) -> ParamTable {
 }
 
 fn pop_info() -> PopInfo {
-    PopInfo { n: N as u32, n_total: N as u32, ring_len: 2, flags: FLAG_APPEND_SPIKES, stim_base: u32::MAX, rec_interval: 1, inv_scale_e: 1e-6, inv_scale_i: 1e-6, ..Default::default() }
+    PopInfo {
+        n: N as u32,
+        n_total: N as u32,
+        ring_len: 2,
+        flags: FLAG_APPEND_SPIKES,
+        stim_base: u32::MAX,
+        rec_interval: 1,
+        inv_scale_e: 1e-6,
+        inv_scale_i: 1e-6,
+        ..Default::default()
+    }
 }
 
 struct World {
@@ -33,7 +43,15 @@ struct World {
 
 impl World {
     fn new() -> Self {
-        Self { ring: vec![0; 2 * 2 * N], spikes: vec![0; SPIKE_HEADER_WORDS + 2 * N], record: vec![0; 1], rec_values: vec![0.0; 1], status: [0, u32::MAX], rec_map: vec![u32::MAX; N], stim: vec![0] }
+        Self {
+            ring: vec![0; 2 * 2 * N],
+            spikes: vec![0; SPIKE_HEADER_WORDS + 2 * N],
+            record: vec![0; 1],
+            rec_values: vec![0.0; 1],
+            status: [0, u32::MAX],
+            rec_map: vec![u32::MAX; N],
+            stim: vec![0],
+        }
     }
     fn globals(&mut self, step: u32) -> Globals<'_> {
         Globals {
@@ -54,12 +72,28 @@ fn integrate_benches(c: &mut Criterion) {
     let mut world = World::new();
     let info = pop_info();
     for (name, spec, kparams, kernel) in [
-        ("cpu/integrate_if_cond_exp/4000", &if_cond_exp::SPEC, if_cond_exp::derive(&table(&if_cond_exp::SPEC), dt), spikeflow::cpu::integrate_if_cond_exp as fn(&mut Globals, &mut PopBuffers)),
-        ("cpu/integrate_if_curr_exp/4000", &if_curr_exp::SPEC, if_curr_exp::derive(&table(&if_curr_exp::SPEC), dt), spikeflow::cpu::integrate_if_curr_exp),
-        ("cpu/spike_source_poisson/4000", &spike_source_poisson::SPEC, spike_source_poisson::derive(&table(&spike_source_poisson::SPEC), dt), spikeflow::cpu::spike_source_poisson),
+        (
+            "cpu/integrate_if_cond_exp/4000",
+            &if_cond_exp::SPEC,
+            if_cond_exp::derive(&table(&if_cond_exp::SPEC), dt),
+            spikeflow::cpu::integrate_if_cond_exp as fn(&mut Globals, &mut PopBuffers),
+        ),
+        (
+            "cpu/integrate_if_curr_exp/4000",
+            &if_curr_exp::SPEC,
+            if_curr_exp::derive(&table(&if_curr_exp::SPEC), dt),
+            spikeflow::cpu::integrate_if_curr_exp,
+        ),
+        (
+            "cpu/spike_source_poisson/4000",
+            &spike_source_poisson::SPEC,
+            spike_source_poisson::derive(&table(&spike_source_poisson::SPEC), dt),
+            spikeflow::cpu::spike_source_poisson,
+        ),
     ] {
         let mut rng = Rng::new(1, Stream::Connector { proj: 0 });
-        let mut state: Vec<f32> = (0..spec.state.len() * N).map(|i| if i < N { -65.0 + 14.0 * rng.uniform() as f32 } else { 0.0 }).collect();
+        let mut state: Vec<f32> =
+            (0..spec.state.len() * N).map(|i| if i < N { -65.0 + 14.0 * rng.uniform() as f32 } else { 0.0 }).collect();
         let mut counters = vec![0u32; N];
         let mut scratch = Scratch::new(N);
         let extra = vec![0u32];
@@ -67,7 +101,14 @@ fn integrate_benches(c: &mut Criterion) {
         c.bench_function(name, |b| {
             b.iter(|| {
                 let mut g = world.globals(step);
-                let mut pb = PopBuffers { pop: &info, kparams: &kparams, state: &mut state, counters: &mut counters, extra: &extra, scratch: &mut scratch };
+                let mut pb = PopBuffers {
+                    pop: &info,
+                    kparams: &kparams,
+                    state: &mut state,
+                    counters: &mut counters,
+                    extra: &extra,
+                    scratch: &mut scratch,
+                };
                 kernel(&mut g, &mut pb);
                 step += 1;
                 let p = (step & 1) as usize * 4;

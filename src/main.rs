@@ -70,7 +70,13 @@ fn main() -> Result<()> {
     let exc = sim.get_data(net.exc)?;
     let inh = sim.get_data(net.inh)?;
     let cv = |s: &Segment| s.cv_isi().map_or("n/a".into(), |c| format!("{c:.2}"));
-    println!("  simulated {} ms in {:.3} s (real-time factor {:.3}, {} submissions)", args.duration, report.sim_s, report.sim_s / (args.duration / 1000.0), report.chunks);
+    println!(
+        "  simulated {} ms in {:.3} s (real-time factor {:.3}, {} submissions)",
+        args.duration,
+        report.sim_s,
+        report.sim_s / (args.duration / 1000.0),
+        report.chunks
+    );
     println!("  excitatory: {:6.2} Hz, ISI CV {}", exc.mean_rate(), cv(&exc));
     println!("  inhibitory: {:6.2} Hz, ISI CV {}", inh.mean_rate(), cv(&inh));
     println!("  population rate over time: {}", sparkline(&[&exc, &inh], sim.time(), 60));

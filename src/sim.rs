@@ -261,6 +261,9 @@ impl Simulation {
         }
         // Validate now so the error points at this call (values are drawn again at build).
         resolve_params(&label, &population.cell, population.size, index, self.seed, self.dt)?;
+        if let CellType::SpikeSourceArray(a) = &population.cell {
+            a.compile(population.size, self.dt).map_err(|source| BuildError::Model { population: label.clone(), source })?;
+        }
         let spec = population.cell.spec();
         for (name, _) in &population.initial {
             if spec.state_index(name).is_none() {

@@ -3,6 +3,8 @@
 
 use crate::random::{philox4x32, u01_f32};
 
+// The literal of shaders/shared/math.wgsl, not std's constant: both sides must round the same text.
+#[allow(clippy::approx_constant)]
 const LOG2_E: f32 = 1.442_695_04;
 const LN2_HI: f32 = 0.693_145_752;
 const LN2_LO: f32 = 1.428_606_77e-6;

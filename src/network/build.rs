@@ -158,7 +158,9 @@ pub(crate) fn check_weight(post: &ModelSpec, receptor: Receptor, w: f64) -> Resu
     match (post.conductance_based, receptor) {
         (true, _) if w < 0.0 => Err(format!("conductance weights (µS) onto {} must be ≥ 0 for either receptor", post.cell_type)),
         (false, Receptor::Excitatory) if w < 0.0 => Err(format!("excitatory weights onto current-based {} must be ≥ 0", post.cell_type)),
-        (false, Receptor::Inhibitory) if w > 0.0 => Err(format!("inhibitory weights onto current-based {} must be ≤ 0 (PyNN's sign convention)", post.cell_type)),
+        (false, Receptor::Inhibitory) if w > 0.0 => {
+            Err(format!("inhibitory weights onto current-based {} must be ≤ 0 (PyNN's sign convention)", post.cell_type))
+        }
         _ => Ok(()),
     }
 }
@@ -293,7 +295,8 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
             }
         }
         for (k, &wk) in w.iter().enumerate() {
-            check_weight(post_spec, proj.receptor, wk).map_err(|rule| BuildError::invalid(what("weight"), format!("{rule} (synapse {k} has {wk})")))?;
+            check_weight(post_spec, proj.receptor, wk)
+                .map_err(|rule| BuildError::invalid(what("weight"), format!("{rule} (synapse {k} has {wk})")))?;
         }
         let mut d_steps = Vec::with_capacity(m);
         for (k, &dk) in d_ms.iter().enumerate() {
@@ -334,13 +337,23 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
         raws.push(raw);
     }
 
-    // 4. Fixed-point scales per (population, channel): 2^e with e the largest exponent such that
-    //    the sum of all |weights| onto any neuron of the population stays below 2^31.
+    // 4. Fixed-point scales per (population, channel): 2^e with e one less than the largest
+    //    exponent for which the sum of all |weights| onto any neuron of the population stays
+    //    below 2^31. The spare bit absorbs the rounding of each weight to an integer (≤ 1/2 per
+    //    synapse), so no slot can overflow even if every synapse lands in it at once.
     for p in &mut pops {
         for ch in 0..2 {
             let lo = ch * n_total as usize + p.offset as usize;
             let max_bound = bound[lo..lo + p.n as usize].iter().copied().fold(0.0, f64::max);
-            let e = if max_bound > 0.0 { ((f64::from(i32::MAX) / max_bound).log2().floor()).clamp(-60.0, 60.0) } else { 0.0 };
+            let e = if max_bound > 0.0 { (f64::from(i32::MAX) / max_bound).log2().floor() - 1.0 } else { 0.0 };
+            if e < -60.0 {
+                let receptor = if ch == 0 { "excitatory" } else { "inhibitory" };
+                return Err(BuildError::invalid(
+                    format!("population '{}'.{receptor} inputs", p.label),
+                    format!("the summed |weight| onto one neuron ({max_bound:e}) exceeds the fixed-point range (2^90)"),
+                ));
+            }
+            let e = e.min(60.0);
             p.scale[ch] = e.exp2();
             p.inv_scale[ch] = (-e).exp2() as f32;
         }
