@@ -25,8 +25,8 @@ impl ChunkLayout {
         let spike_words = if spikes { net.spike_words() } else { 0 };
         let per_step_bytes = u64::from(spike_words) * 4;
         let mut steps = max_steps.max(1);
-        if per_step_bytes > 0 {
-            steps = steps.min((max_bytes / per_step_bytes).max(1) as u32);
+        if let Some(fit) = max_bytes.checked_div(per_step_bytes) {
+            steps = steps.min(fit.max(1) as u32);
         }
         loop {
             let (bases, total) = Self::rec_regions(net, steps);

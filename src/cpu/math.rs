@@ -1,5 +1,7 @@
 //! Mirrors of `shaders/shared/math.wgsl` and the normal deviate of `philox.wgsl`: the same
 //! f32 operations in the same order, so the CPU gives the GPU's bits.
+// The literals are the WGSL file's text, digit for digit, so both sides round them alike.
+#![allow(clippy::excessive_precision)]
 
 use crate::random::{philox4x32, u01_f32};
 

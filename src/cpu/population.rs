@@ -116,6 +116,7 @@ pub fn sample_slot(g: &Globals, pop: &PopInfo) -> u32 {
     if pop.flags & FLAG_RECORD_VARS == 0 || g.step.step % pop.rec_interval != 0 {
         return NONE;
     }
+    #[allow(clippy::manual_div_ceil)] // written as the shader writes it
     let first = (g.step.chunk_start + pop.rec_interval - 1) / pop.rec_interval;
     g.step.step / pop.rec_interval - first
 }

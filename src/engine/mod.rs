@@ -78,7 +78,7 @@ fn bytes_of(len: usize) -> u64 {
 impl GpuEngine {
     pub fn new(ctx: GpuContext, net: &BuiltNetwork, layout: ChunkLayout) -> Result<Self, EngineError> {
         let device = &ctx.device;
-        let max_binding = u64::from(ctx.limits.max_storage_buffer_binding_size).min(ctx.limits.max_buffer_size);
+        let max_binding = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
         let check = |label: &str, bytes: u64| -> Result<(), EngineError> {
             if bytes > max_binding {
                 Err(EngineError::BufferTooLarge { buffer: label.to_string(), bytes, limit: max_binding })
