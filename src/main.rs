@@ -42,6 +42,10 @@ fn sparkline(segs: &[&Segment], t_stop: f64, bins: usize) -> String {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // Mesa's Vulkan drivers print an alarming but harmless warning without it (headless).
+        std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+    }
     let backend = match args.backend {
         Some(b) => b,
         None => match GpuContext::new() {
