@@ -32,6 +32,7 @@ pub mod engine;
 pub mod model;
 pub mod network;
 pub mod networks;
+pub mod plot;
 pub mod random;
 pub mod record;
 pub mod shaders;

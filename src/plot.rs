@@ -1,0 +1,209 @@
+//! Figures with plotters: stacked panels of traces (like PyNN's Figure/Panel) and rasters
+//! coloured by population with the population rate below. The file type follows the
+//! extension: `.svg` gives SVG, anything else PNG. Text uses the embedded DejaVu Sans
+//! (assets/, Bitstream Vera licence), so no system font is needed.
+
+use crate::record::Segment;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::OnceLock;
+use thiserror::Error;
+
+/// A figure could not be drawn or written.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[error("figure {path}: {message}")]
+pub struct PlotError {
+    /// The file.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// One panel: a title, a y-axis label and lines of (times in ms, values).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Panel {
+    /// Panel title.
+    pub title: String,
+    /// y-axis label (with unit).
+    pub y_label: String,
+    /// (x, y) series; x is time in ms.
+    pub lines: Vec<(Vec<f64>, Vec<f64>)>,
+}
+
+const COLORS: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+fn font() -> Result<(), String> {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, include_bytes!("../assets/DejaVuSans.ttf"))
+            .map_err(|_| "the embedded font could not be loaded".to_string())
+    })
+    .clone()
+}
+
+fn err(path: &Path, e: impl std::fmt::Display) -> PlotError {
+    PlotError { path: path.display().to_string(), message: e.to_string() }
+}
+
+fn with_backend(path: &Path, size: (u32, u32), draw: impl Fn(DrawingArea<BitMapBackend, Shift>) -> Result<(), String>, draw_svg: impl Fn(DrawingArea<SVGBackend, Shift>) -> Result<(), String>) -> Result<(), PlotError> {
+    font().map_err(|e| err(path, e))?;
+    let svg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if svg {
+        let root = SVGBackend::new(path, size).into_drawing_area();
+        draw_svg(root).map_err(|e| err(path, e))
+    } else {
+        let root = BitMapBackend::new(path, size).into_drawing_area();
+        draw(root).map_err(|e| err(path, e))
+    }
+}
+
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-6);
+    (lo - pad, hi + pad)
+}
+
+fn draw_panels<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, columns: usize, panels: &[Panel]) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let root = root.titled(title, ("sans-serif", 22)).map_err(|e| e.to_string())?;
+    let columns = columns.max(1);
+    let rows = panels.len().div_ceil(columns).max(1);
+    let areas = root.split_evenly((rows, columns));
+    for (panel, area) in panels.iter().zip(areas) {
+        let (x0, x1) = range(panel.lines.iter().flat_map(|(x, _)| x.iter().copied()));
+        let (y0, y1) = range(panel.lines.iter().flat_map(|(_, y)| y.iter().copied()));
+        let mut chart = ChartBuilder::on(&area)
+            .caption(&panel.title, ("sans-serif", 14))
+            .margin(6)
+            .x_label_area_size(28)
+            .y_label_area_size(44)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("time (ms)")
+            .y_desc(panel.y_label.as_str())
+            .label_style(("sans-serif", 11))
+            .x_labels(5)
+            .y_labels(5)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (k, (x, y)) in panel.lines.iter().enumerate() {
+            let color = COLORS[k % COLORS.len()];
+            chart.draw_series(LineSeries::new(x.iter().copied().zip(y.iter().copied()), color.stroke_width(1))).map_err(|e| e.to_string())?;
+        }
+    }
+    root.present().map_err(|e| e.to_string())
+}
+
+/// Stacked panels in a grid of `columns` columns.
+pub fn panels(path: &Path, title: &str, columns: usize, panels: &[Panel]) -> Result<(), PlotError> {
+    let rows = panels.len().div_ceil(columns.max(1)).max(1) as u32;
+    let size = (420 * columns.max(1) as u32, 60 + 220 * rows);
+    with_backend(path, size, |r| draw_panels(r, title, columns, panels), |r| draw_panels(r, title, columns, panels))
+}
+
+fn draw_raster<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, segments: &[&Segment], t_stop: f64) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let root = root.titled(title, ("sans-serif", 22)).map_err(|e| e.to_string())?;
+    let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 * 7 / 10);
+    let n_total: usize = segments.iter().map(|s| s.spiketrains.len()).sum::<usize>().max(1);
+    let t_stop = if t_stop > 0.0 { t_stop } else { 1.0 };
+    let mut chart = ChartBuilder::on(&top)
+        .margin(8)
+        .x_label_area_size(20)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..t_stop, 0.0..n_total as f64)
+        .map_err(|e| e.to_string())?;
+    chart.configure_mesh().y_desc("neuron").label_style(("sans-serif", 11)).disable_mesh().draw().map_err(|e| e.to_string())?;
+    let mut base = 0usize;
+    for (k, seg) in segments.iter().enumerate() {
+        let color = COLORS[k % COLORS.len()];
+        let points = seg.spiketrains.iter().enumerate().flat_map(|(row, st)| st.times.iter().map(move |&t| (t, (base + row) as f64 + 0.5)));
+        chart
+            .draw_series(points.map(|p| Circle::new(p, 1, color.filled())))
+            .map_err(|e| e.to_string())?
+            .label(seg.population.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 8, y + 4)], color.filled()));
+        base += seg.spiketrains.len();
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 12)).draw().map_err(|e| e.to_string())?;
+
+    // Population rate in 1 ms... bins of t_stop/200 (at least dt-free: 1 ms minimum).
+    let bin = (t_stop / 200.0).max(1.0);
+    let nbins = (t_stop / bin).ceil() as usize;
+    let mut series = Vec::new();
+    let mut max_rate: f64 = 1.0;
+    for seg in segments {
+        let mut counts = vec![0usize; nbins];
+        for t in seg.spiketrains.iter().flat_map(|s| &s.times) {
+            let b = ((t / bin) as usize).min(nbins - 1);
+            counts[b] += 1;
+        }
+        let n = seg.spiketrains.len().max(1) as f64;
+        let rates: Vec<(f64, f64)> = counts.iter().enumerate().map(|(b, &c)| ((b as f64 + 0.5) * bin, c as f64 / n / (bin / 1000.0))).collect();
+        max_rate = rates.iter().map(|r| r.1).fold(max_rate, f64::max);
+        series.push(rates);
+    }
+    let mut rate_chart = ChartBuilder::on(&bottom)
+        .margin(8)
+        .x_label_area_size(28)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..t_stop, 0.0..max_rate * 1.05)
+        .map_err(|e| e.to_string())?;
+    rate_chart.configure_mesh().x_desc("time (ms)").y_desc("rate (Hz)").label_style(("sans-serif", 11)).draw().map_err(|e| e.to_string())?;
+    for (k, rates) in series.into_iter().enumerate() {
+        rate_chart.draw_series(LineSeries::new(rates, COLORS[k % COLORS.len()].stroke_width(1))).map_err(|e| e.to_string())?;
+    }
+    root.present().map_err(|e| e.to_string())
+}
+
+/// Spike raster of the segments (one colour per population) with each population's rate
+/// below, over [0, t_stop] ms.
+pub fn raster(path: &Path, title: &str, segments: &[&Segment], t_stop: f64) -> Result<(), PlotError> {
+    with_backend(path, (1000, 700), |r| draw_raster(r, title, segments, t_stop), |r| draw_raster(r, title, segments, t_stop))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::SpikeTrain;
+
+    #[test]
+    fn panels_and_raster_write_png_and_svg() {
+        let dir = std::env::temp_dir().join(format!("spikeflow-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let t: Vec<f64> = (0..100).map(f64::from).collect();
+        let p = Panel { title: "v".into(), y_label: "v (mV)".into(), lines: vec![(t.clone(), t.iter().map(|x| x.sin()).collect())] };
+        let seg = Segment {
+            population: "exc".into(),
+            t_start: 0.0,
+            t_stop: 100.0,
+            spiketrains: vec![SpikeTrain { source_index: 0, times: vec![1.0, 50.0] }, SpikeTrain { source_index: 1, times: vec![20.0] }],
+            analogsignals: vec![],
+        };
+        for ext in ["png", "svg"] {
+            let f = dir.join(format!("panels.{ext}"));
+            panels(&f, "test", 2, &[p.clone(), p.clone(), p.clone()]).unwrap();
+            assert!(std::fs::metadata(&f).unwrap().len() > 1000, "{ext} panels file too small");
+            let r = dir.join(format!("raster.{ext}"));
+            raster(&r, "raster", &[&seg], 100.0).unwrap();
+            assert!(std::fs::metadata(&r).unwrap().len() > 1000, "{ext} raster file too small");
+        }
+        let png = std::fs::read(dir.join("panels.png")).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+    }
+}
