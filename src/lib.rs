@@ -39,7 +39,7 @@ pub mod shaders;
 mod sim;
 
 pub use backend::{Backend, EngineError};
-pub use model::{CellType, IfCondExp, IfCurrExp, Param, SpikeSourceArray, SpikeSourcePoisson};
+pub use model::{CellType, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Param, SpikeSourceArray, SpikeSourcePoisson};
 pub use network::{
     BuildError, Connector, CurrentSource, Population, PopulationId, PopulationView, Projection, ProjectionId, Receptor, StaticSynapse,
     Stimulus,
@@ -52,7 +52,8 @@ pub use sim::{Error, RunReport, Simulation, SimulationBuilder};
 pub mod prelude {
     pub use crate::model::spike_source_array::SpikeTimes;
     pub use crate::{
-        Backend, CellType, Connector, CurrentSource, IfCondExp, IfCurrExp, Param, Population, PopulationId, PopulationView, Projection,
-        RandomDistribution, Receptor, Simulation, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse, Stimulus,
+        Backend, CellType, Connector, CurrentSource, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Param, Population, PopulationId,
+        PopulationView, Projection, RandomDistribution, Receptor, Simulation, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse,
+        Stimulus,
     };
 }

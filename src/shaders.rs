@@ -15,6 +15,8 @@ const SHARED: &[(&str, &str)] = &[
 pub const KERNELS: &[(&str, &str)] = &[
     ("integrate_if_curr_exp", include_str!("../shaders/integrate_if_curr_exp.wgsl")),
     ("integrate_if_cond_exp", include_str!("../shaders/integrate_if_cond_exp.wgsl")),
+    ("integrate_if_curr_alpha", include_str!("../shaders/integrate_if_curr_alpha.wgsl")),
+    ("integrate_if_cond_alpha", include_str!("../shaders/integrate_if_cond_alpha.wgsl")),
     ("spike_source_poisson", include_str!("../shaders/spike_source_poisson.wgsl")),
     ("spike_source_array", include_str!("../shaders/spike_source_array.wgsl")),
     ("propagate", include_str!("../shaders/propagate.wgsl")),

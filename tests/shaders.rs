@@ -12,7 +12,7 @@
 use naga::proc::Layouter;
 use naga::{Expression, Literal, Module, TypeInner};
 use spikeflow::abi::{NetInfo, PopInfo, StepParams};
-use spikeflow::model::{if_cond_exp, if_curr_exp, registry, spike_source_poisson};
+use spikeflow::model::{if_cond_alpha, if_cond_exp, if_curr_alpha, if_curr_exp, registry, spike_source_poisson};
 use spikeflow::shaders::{validate, KERNELS};
 use std::collections::BTreeMap;
 use std::mem::{offset_of, size_of};
@@ -158,6 +158,16 @@ fn kernel_parameter_constants_match_the_models() {
             "integrate_if_cond_exp",
             k_consts!(if_cond_exp; V_REST, V_RESET, V_THRESH, I_OFFSET, G_L, DT_OVER_CM, E_REV_E, E_REV_I, DECAY_E, DECAY_I, HALF_E, HALF_I, REFRAC),
             if_cond_exp::k::COUNT,
+        ),
+        (
+            "integrate_if_curr_alpha",
+            k_consts!(if_curr_alpha; V_REST, V_RESET, V_THRESH, I_OFFSET, P33M1, P30, P31E, P32E, P31I, P32I, P11E, P21E, P11I, P21I, JUMP_E, JUMP_I, REFRAC),
+            if_curr_alpha::k::COUNT,
+        ),
+        (
+            "integrate_if_cond_alpha",
+            k_consts!(if_cond_alpha; V_REST, V_RESET, V_THRESH, I_OFFSET, G_L, DT_OVER_CM, E_REV_E, E_REV_I, DECAY_E, H_DECAY_E, HALF_E, H_HALF_E, DECAY_I, H_DECAY_I, HALF_I, H_HALF_I, JUMP_E, JUMP_I, REFRAC),
+            if_cond_alpha::k::COUNT,
         ),
         ("spike_source_poisson", k_consts!(spike_source_poisson; PROB, START, STOP), spike_source_poisson::k::COUNT),
         ("spike_source_array", vec![], 0),

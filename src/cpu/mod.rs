@@ -2,7 +2,9 @@
 //! GPU threads become loop iterations; GPU atomics become plain integer adds, which give the
 //! same sums because integer addition does not depend on order.
 
+pub mod integrate_if_cond_alpha;
 pub mod integrate_if_cond_exp;
+pub mod integrate_if_curr_alpha;
 pub mod integrate_if_curr_exp;
 pub mod math;
 pub mod population;
@@ -10,7 +12,9 @@ pub mod propagate;
 pub mod spike_source_array;
 pub mod spike_source_poisson;
 
+pub use integrate_if_cond_alpha::integrate_if_cond_alpha;
 pub use integrate_if_cond_exp::integrate_if_cond_exp;
+pub use integrate_if_curr_alpha::integrate_if_curr_alpha;
 pub use integrate_if_curr_exp::integrate_if_curr_exp;
 pub use propagate::propagate;
 pub use spike_source_array::spike_source_array;
@@ -30,6 +34,8 @@ fn kernel_of(name: &str) -> Kernel {
     match name {
         "integrate_if_curr_exp" => integrate_if_curr_exp,
         "integrate_if_cond_exp" => integrate_if_cond_exp,
+        "integrate_if_curr_alpha" => integrate_if_curr_alpha,
+        "integrate_if_cond_alpha" => integrate_if_cond_alpha,
         "spike_source_poisson" => spike_source_poisson,
         "spike_source_array" => spike_source_array,
         // Every model's kernel is listed above; `tests/shaders.rs` checks the registry.

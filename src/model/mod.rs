@@ -9,12 +9,16 @@
 //! parameters as `[K][n]` f32 (structure of arrays), the state as `[S][n]` f32 and one u32
 //! counter per neuron (refractory countdown or spike-array cursor).
 
+pub mod if_cond_alpha;
 pub mod if_cond_exp;
+pub mod if_curr_alpha;
 pub mod if_curr_exp;
 pub mod spike_source_array;
 pub mod spike_source_poisson;
 
+pub use if_cond_alpha::IfCondAlpha;
 pub use if_cond_exp::IfCondExp;
+pub use if_curr_alpha::IfCurrAlpha;
 pub use if_curr_exp::IfCurrExp;
 pub use spike_source_array::SpikeSourceArray;
 pub use spike_source_poisson::SpikeSourcePoisson;
@@ -288,6 +292,12 @@ pub enum CellType {
     /// Conductance-based LIF with exponential synapses.
     #[serde(rename = "IF_cond_exp")]
     IfCondExp(IfCondExp),
+    /// Current-based LIF with alpha-shaped synaptic currents.
+    #[serde(rename = "IF_curr_alpha")]
+    IfCurrAlpha(IfCurrAlpha),
+    /// Conductance-based LIF with alpha-shaped synaptic conductances.
+    #[serde(rename = "IF_cond_alpha")]
+    IfCondAlpha(IfCondAlpha),
     /// Spikes at given times.
     #[serde(rename = "SpikeSourceArray")]
     SpikeSourceArray(SpikeSourceArray),
@@ -302,6 +312,8 @@ impl CellType {
         match self {
             CellType::IfCurrExp(_) => &if_curr_exp::SPEC,
             CellType::IfCondExp(_) => &if_cond_exp::SPEC,
+            CellType::IfCurrAlpha(_) => &if_curr_alpha::SPEC,
+            CellType::IfCondAlpha(_) => &if_cond_alpha::SPEC,
             CellType::SpikeSourceArray(_) => &spike_source_array::SPEC,
             CellType::SpikeSourcePoisson(_) => &spike_source_poisson::SPEC,
         }
@@ -312,6 +324,8 @@ impl CellType {
         match self {
             CellType::IfCurrExp(m) => m.params(),
             CellType::IfCondExp(m) => m.params(),
+            CellType::IfCurrAlpha(m) => m.params(),
+            CellType::IfCondAlpha(m) => m.params(),
             CellType::SpikeSourceArray(_) => Vec::new(),
             CellType::SpikeSourcePoisson(m) => m.params(),
         }
@@ -322,6 +336,8 @@ impl CellType {
         match self {
             CellType::IfCurrExp(_) => if_curr_exp::validate(table, dt),
             CellType::IfCondExp(_) => if_cond_exp::validate(table, dt),
+            CellType::IfCurrAlpha(_) => if_curr_alpha::validate(table, dt),
+            CellType::IfCondAlpha(_) => if_cond_alpha::validate(table, dt),
             CellType::SpikeSourceArray(_) => Ok(()),
             CellType::SpikeSourcePoisson(_) => {
                 spike_source_poisson::validate(table)?;
@@ -335,6 +351,8 @@ impl CellType {
         match self {
             CellType::IfCurrExp(_) => if_curr_exp::derive(table, dt),
             CellType::IfCondExp(_) => if_cond_exp::derive(table, dt),
+            CellType::IfCurrAlpha(_) => if_curr_alpha::derive(table, dt),
+            CellType::IfCondAlpha(_) => if_cond_alpha::derive(table, dt),
             CellType::SpikeSourceArray(_) => Vec::new(),
             CellType::SpikeSourcePoisson(_) => spike_source_poisson::derive(table, dt),
         }
@@ -345,6 +363,8 @@ impl CellType {
         match self {
             CellType::IfCurrExp(_) => if_curr_exp::initial_state(table),
             CellType::IfCondExp(_) => if_cond_exp::initial_state(table),
+            CellType::IfCurrAlpha(_) => if_curr_alpha::initial_state(table),
+            CellType::IfCondAlpha(_) => if_cond_alpha::initial_state(table),
             CellType::SpikeSourceArray(_) | CellType::SpikeSourcePoisson(_) => Vec::new(),
         }
     }
@@ -359,9 +379,16 @@ macro_rules! impl_from_cell {
         }
     )*};
 }
-impl_from_cell!(IfCurrExp, IfCondExp, SpikeSourceArray, SpikeSourcePoisson);
+impl_from_cell!(IfCurrExp, IfCondExp, IfCurrAlpha, IfCondAlpha, SpikeSourceArray, SpikeSourcePoisson);
 
 /// All registered cell types (for documentation, the CLI and tests).
-pub fn registry() -> [&'static ModelSpec; 4] {
-    [&if_curr_exp::SPEC, &if_cond_exp::SPEC, &spike_source_array::SPEC, &spike_source_poisson::SPEC]
+pub fn registry() -> [&'static ModelSpec; 6] {
+    [
+        &if_curr_exp::SPEC,
+        &if_cond_exp::SPEC,
+        &if_curr_alpha::SPEC,
+        &if_cond_alpha::SPEC,
+        &spike_source_array::SPEC,
+        &spike_source_poisson::SPEC,
+    ]
 }
