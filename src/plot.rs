@@ -55,7 +55,12 @@ fn err(path: &Path, e: impl std::fmt::Display) -> PlotError {
     PlotError { path: path.display().to_string(), message: e.to_string() }
 }
 
-fn with_backend(path: &Path, size: (u32, u32), draw: impl Fn(DrawingArea<BitMapBackend, Shift>) -> Result<(), String>, draw_svg: impl Fn(DrawingArea<SVGBackend, Shift>) -> Result<(), String>) -> Result<(), PlotError> {
+fn with_backend(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl Fn(DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
+    draw_svg: impl Fn(DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
+) -> Result<(), PlotError> {
     font().map_err(|e| err(path, e))?;
     let svg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
     if svg {
@@ -103,7 +108,9 @@ fn draw_panels<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, co
             .map_err(|e| e.to_string())?;
         for (k, (x, y)) in panel.lines.iter().enumerate() {
             let color = COLORS[k % COLORS.len()];
-            chart.draw_series(LineSeries::new(x.iter().copied().zip(y.iter().copied()), color.stroke_width(1))).map_err(|e| e.to_string())?;
+            chart
+                .draw_series(LineSeries::new(x.iter().copied().zip(y.iter().copied()), color.stroke_width(1)))
+                .map_err(|e| e.to_string())?;
         }
     }
     root.present().map_err(|e| e.to_string())
@@ -140,7 +147,13 @@ fn draw_raster<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, se
             .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 8, y + 4)], color.filled()));
         base += seg.spiketrains.len();
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 12)).draw().map_err(|e| e.to_string())?;
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(|e| e.to_string())?;
 
     // Population rate in 1 ms... bins of t_stop/200 (at least dt-free: 1 ms minimum).
     let bin = (t_stop / 200.0).max(1.0);
@@ -154,7 +167,8 @@ fn draw_raster<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, se
             counts[b] += 1;
         }
         let n = seg.spiketrains.len().max(1) as f64;
-        let rates: Vec<(f64, f64)> = counts.iter().enumerate().map(|(b, &c)| ((b as f64 + 0.5) * bin, c as f64 / n / (bin / 1000.0))).collect();
+        let rates: Vec<(f64, f64)> =
+            counts.iter().enumerate().map(|(b, &c)| ((b as f64 + 0.5) * bin, c as f64 / n / (bin / 1000.0))).collect();
         max_rate = rates.iter().map(|r| r.1).fold(max_rate, f64::max);
         series.push(rates);
     }
@@ -164,7 +178,13 @@ fn draw_raster<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, se
         .y_label_area_size(50)
         .build_cartesian_2d(0.0..t_stop, 0.0..max_rate * 1.05)
         .map_err(|e| e.to_string())?;
-    rate_chart.configure_mesh().x_desc("time (ms)").y_desc("rate (Hz)").label_style(("sans-serif", 11)).draw().map_err(|e| e.to_string())?;
+    rate_chart
+        .configure_mesh()
+        .x_desc("time (ms)")
+        .y_desc("rate (Hz)")
+        .label_style(("sans-serif", 11))
+        .draw()
+        .map_err(|e| e.to_string())?;
     for (k, rates) in series.into_iter().enumerate() {
         rate_chart.draw_series(LineSeries::new(rates, COLORS[k % COLORS.len()].stroke_width(1))).map_err(|e| e.to_string())?;
     }
