@@ -105,3 +105,137 @@ pub struct NetInfo {
 
 /// Most state variables one population can record at once.
 pub const MAX_RECORDED_VARS: usize = 4;
+
+/// Network constants of the plastic-synapse kernels (`plastic_window`, `plastic_arrive`,
+/// `plastic_post`, `plastic_rate`). Mirrors `PlasticInfo` in `shaders/shared/plastic.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct PlasticInfo {
+    /// Neurons in the global index space.
+    pub n_total: u32,
+    /// Ring slots.
+    pub ring_len: u32,
+    /// Bits of the packed target.
+    pub target_bits: u32,
+    /// (1 << target_bits) - 1.
+    pub target_mask: u32,
+    /// Steps of spike history kept (largest plastic delay + 1).
+    pub hist_len: u32,
+    /// Distinct delays of plastic synapses (delay classes).
+    pub n_classes: u32,
+    /// Rules (one per plastic projection).
+    pub n_rules: u32,
+    /// Synapses under a rate rule.
+    pub n_rate: u32,
+    /// Threads of `plastic_arrive` per arriving (spike, delay class) item: a power of two ≤ 64
+    /// near the mean length of a row's delay segment.
+    pub arrive_threads: u32,
+    /// Threads of `plastic_post` per postsynaptic spike: a power of two ≤ 64 near the mean
+    /// number of incoming STDP synapses.
+    pub post_threads: u32,
+    /// Padding.
+    pub pad0: u32,
+    /// Padding.
+    pub pad1: u32,
+}
+
+/// One plastic projection's rule, with its constants already in the units the kernels use
+/// (fixed-point weights, `dt/tau` decay rates). Mirrors `PlasticRule` in
+/// `shaders/shared/plastic.wgsl`; which fields a kind reads is said per field.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct PlasticRule {
+    /// `RULE_*` kind.
+    pub kind: u32,
+    /// `RULE_FLAG_*` bits.
+    pub flags: u32,
+    /// Lower weight bound, fixed point (STDP, rate rule).
+    pub w_min: i32,
+    /// Upper weight bound, fixed point (STDP, rate rule).
+    pub w_max: i32,
+    /// STDP potentiation amplitude: A_plus·(w_max − w_min) in fixed-point units (additive) or
+    /// A_plus (multiplicative).
+    pub a_plus: f32,
+    /// STDP depression amplitude, as `a_plus`.
+    pub a_minus: f32,
+    /// dt/tau_plus (STDP).
+    pub c_plus: f32,
+    /// dt/tau_minus (STDP).
+    pub c_minus: f32,
+    /// U (Tsodyks–Markram).
+    pub tm_u: f32,
+    /// dt/tau_rec (Tsodyks–Markram).
+    pub c_rec: f32,
+    /// dt/tau_facil, or 0 without facilitation (Tsodyks–Markram).
+    pub c_facil: f32,
+    /// Rate-trace increment per spike, Hz (rate rule).
+    pub rate_inc: f32,
+    /// dt/tau of the rate traces (rate rule).
+    pub c_rate: f32,
+    /// eta·interval/1000·scale: fixed-point weight change per Hz² per update (rate rule).
+    pub rate_eta: f32,
+    /// Steps between updates (rate rule).
+    pub period: u32,
+    /// First global index of the presynaptic population.
+    pub pre_offset: u32,
+    /// Neurons of the presynaptic population.
+    pub pre_n: u32,
+    /// First global index of the postsynaptic population.
+    pub post_offset: u32,
+    /// Neurons of the postsynaptic population.
+    pub post_n: u32,
+    /// First [`NeuronTrace`] of the presynaptic population's traces (rate rule), or u32::MAX.
+    pub pre_trace: u32,
+    /// First [`NeuronTrace`] of the postsynaptic population's traces (STDP, rate rule), or u32::MAX.
+    pub post_trace: u32,
+    /// Padding.
+    pub pad0: u32,
+    /// Padding.
+    pub pad1: u32,
+    /// Padding.
+    pub pad2: u32,
+}
+
+/// Rule kind: STDP with additive weight dependence.
+pub const RULE_STDP_ADDITIVE: u32 = 0;
+/// Rule kind: STDP with multiplicative weight dependence.
+pub const RULE_STDP_MULTIPLICATIVE: u32 = 1;
+/// Rule kind: Tsodyks–Markram short-term plasticity.
+pub const RULE_TSODYKS_MARKRAM: u32 = 2;
+/// Rule kind: the anti-Hebbian rate rule.
+pub const RULE_ANTI_HEBBIAN: u32 = 3;
+/// Rule flag: weights learn (cleared by `Simulation::set_plasticity(.., false)`).
+pub const RULE_FLAG_ENABLED: u32 = 1;
+/// Rule flag: STDP with nearest-neighbour pairing.
+pub const RULE_FLAG_NEAREST: u32 = 2;
+/// Words before the delay classes in the plastic schedule buffer: the indirect-dispatch
+/// triple of `plastic_arrive`, the window's item total, this step's spike count, and the
+/// indirect-dispatch triple of `plastic_post`.
+pub const PLASTIC_SCHED_HEADER_WORDS: usize = 8;
+
+/// Per-synapse state of a plastic synapse. Mirrors `PlasticState` in
+/// `shaders/shared/plastic.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct PlasticState {
+    /// Weight, fixed point (the scale of its target population and channel).
+    pub weight: i32,
+    /// Step (time in dt) at which the last presynaptic spike reached the synapse.
+    pub last: u32,
+    /// STDP: the presynaptic trace just after that arrival. Tsodyks–Markram: u.
+    pub a: f32,
+    /// Tsodyks–Markram: R, the recovered resources. Unused otherwise.
+    pub b: f32,
+}
+
+/// A neuron's trace: its value just after the neuron's last spike and that spike's time (in
+/// dt); the kernels decay it to the time they need. Mirrors `NeuronTrace` in
+/// `shaders/shared/plastic.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct NeuronTrace {
+    /// Value after the last spike.
+    pub value: f32,
+    /// Time of the last spike, in steps.
+    pub last: u32,
+}

@@ -1,5 +1,6 @@
 //! What a back end does, and the step schedule both back ends follow.
 
+use crate::abi::{PlasticRule, PlasticState};
 use crate::network::build::BuiltNetwork;
 use crate::record::ChunkData;
 use thiserror::Error;
@@ -69,21 +70,49 @@ pub enum Stage {
         /// Population index.
         pop: usize,
     },
-    /// Deliver the step's spikes into the delay ring.
+    /// Deliver the step's spikes along static synapses into the delay ring.
     Propagate,
+    /// Plastic synapses: find the spikes that reach their synapses at the end of the step.
+    PlasticWindow,
+    /// Plastic synapses: presynaptic arrivals (STDP depression, Tsodyks–Markram) and delivery.
+    PlasticArrive,
+    /// Plastic synapses: postsynaptic spikes (STDP potentiation) and neuron traces.
+    PlasticPost,
+    /// The rate rule, on the steps where one is due.
+    PlasticRate,
 }
 
 /// The schedule of one step, in order (Brian2-style explicit list):
 /// 1. every population's kernel (input arrival, state update, threshold, reset, spike emission,
 ///    recording), in creation order;
-/// 2. propagation of the spikes emitted in this step (when there are synapses).
+/// 2. propagation of the spikes emitted in this step along static synapses (when there are);
+/// 3. with plastic synapses (see [`crate::network::plastic`]): `PlasticWindow`, then
+///    `PlasticArrive` (spikes of earlier steps reaching their synapses at t = (step+1)·dt:
+///    depression, short-term dynamics, delivery into the ring), then `PlasticPost` (spikes of
+///    this step as postsynaptic spikes: potentiation, traces; when there are STDP synapses or
+///    rate rules), then `PlasticRate` (when there are rate rules; the engines dispatch it
+///    only on steps where [`crate::network::plastic::PlasticNet::rate_due`]).
 ///
 /// Spikes of step s arrive at step s + 1 + delay at the earliest, so populations within a step
-/// are independent and their order does not matter for the result.
+/// are independent and their order does not matter for the result. The plastic stages must
+/// run in this order: depression at T sees the postsynaptic traces before the spikes stamped
+/// T, potentiation sees the presynaptic traces after the arrivals at T, the rate rule sees
+/// the traces after this step's spikes.
 pub fn step_schedule(net: &BuiltNetwork) -> Vec<Stage> {
     let mut stages: Vec<Stage> = (0..net.pops.len()).map(|pop| Stage::Integrate { pop }).collect();
-    if net.n_synapses() > 0 {
+    if net.n_static_synapses() > 0 {
         stages.push(Stage::Propagate);
+    }
+    let plastic = &net.plastic;
+    if plastic.is_active() {
+        stages.push(Stage::PlasticWindow);
+        stages.push(Stage::PlasticArrive);
+        if plastic.has_post_work() {
+            stages.push(Stage::PlasticPost);
+        }
+        if plastic.n_rate() > 0 {
+            stages.push(Stage::PlasticRate);
+        }
     }
     stages
 }
@@ -96,6 +125,12 @@ pub(crate) trait Engine {
     fn write_population(&mut self, pop: usize, kparams: &[f32], extra: &[u32], counters: &[u32]) -> Result<(), EngineError>;
     /// Current state `[S][n]` and counters of population `pop`.
     fn read_population(&mut self, pop: usize) -> Result<(Vec<f32>, Vec<u32>), EngineError>;
+    /// Fixed-point weights of the static synapses and the state of the plastic ones.
+    fn read_synapses(&mut self) -> Result<(Vec<i32>, Vec<PlasticState>), EngineError>;
+    /// Replace the static weights and the plastic synapses' state (between runs).
+    fn write_synapses(&mut self, weight: &[i32], plastic: &[PlasticState]) -> Result<(), EngineError>;
+    /// Replace the plastic rules (learning switched on or off between runs).
+    fn write_rules(&mut self, rules: &[PlasticRule]) -> Result<(), EngineError>;
     /// Most steps per chunk.
     fn chunk_steps(&self) -> u32;
 }

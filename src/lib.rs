@@ -39,10 +39,14 @@ pub mod shaders;
 mod sim;
 
 pub use backend::{Backend, EngineError};
-pub use model::{CellType, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Param, SpikeSourceArray, SpikeSourcePoisson};
+pub use model::{CellType, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Izhikevich, IzhikevichNumerics, Param, SpikeSourceArray, SpikeSourcePoisson};
 pub use network::{
     BuildError, Connector, CurrentSource, Population, PopulationId, PopulationView, Projection, ProjectionId, Receptor, StaticSynapse,
     Stimulus,
+};
+pub use network::{
+    AntiHebbianSynapse, DenseMatrix, MultipleSynapses, Pairing, SpikePairRule, StdpMechanism, SynapseType, TsodyksMarkramSynapse,
+    WeightDependence, WeightValues,
 };
 pub use random::RandomDistribution;
 pub use record::{AnalogSignal, Segment, SpikeTrain};
@@ -52,7 +56,11 @@ pub use sim::{Error, RunReport, Simulation, SimulationBuilder};
 pub mod prelude {
     pub use crate::model::spike_source_array::SpikeTimes;
     pub use crate::{
-        Backend, CellType, Connector, CurrentSource, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Param, Population, PopulationId,
+        AntiHebbianSynapse, DenseMatrix, MultipleSynapses, SpikePairRule, StdpMechanism, SynapseType, TsodyksMarkramSynapse,
+        WeightDependence, WeightValues,
+    };
+    pub use crate::{
+        Backend, CellType, Connector, CurrentSource, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Izhikevich, IzhikevichNumerics, Param, Population, PopulationId,
         PopulationView, Projection, RandomDistribution, Receptor, Simulation, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse,
         Stimulus,
     };

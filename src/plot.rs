@@ -1,7 +1,7 @@
-//! Figures with plotters: stacked panels of traces (like PyNN's Figure/Panel) and rasters
-//! coloured by population with the population rate below. The file type follows the
-//! extension: `.svg` gives SVG, anything else PNG. Text uses the embedded DejaVu Sans
-//! (assets/, Bitstream Vera licence), so no system font is needed.
+//! Figures with plotters: stacked panels of traces (like PyNN's Figure/Panel), rasters
+//! coloured by population with the population rate below, and histograms. The file type
+//! follows the extension: `.svg` gives SVG, anything else PNG. Text uses the embedded DejaVu
+//! Sans (assets/, Bitstream Vera licence), so no system font is needed.
 
 use crate::record::Segment;
 use plotters::coord::Shift;
@@ -197,6 +197,57 @@ pub fn raster(path: &Path, title: &str, segments: &[&Segment], t_stop: f64) -> R
     with_backend(path, (1000, 700), |r| draw_raster(r, title, segments, t_stop), |r| draw_raster(r, title, segments, t_stop))
 }
 
+/// A histogram: bins with `edges` (one more than `counts`), as bars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    /// Figure title.
+    pub title: String,
+    /// x-axis label (with unit).
+    pub x_label: String,
+    /// y-axis label.
+    pub y_label: String,
+    /// Bin edges, ascending.
+    pub edges: Vec<f64>,
+    /// Height of each bin.
+    pub counts: Vec<f64>,
+}
+
+fn draw_histogram<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Histogram) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let root = root.titled(&h.title, ("sans-serif", 20)).map_err(|e| e.to_string())?;
+    let (x0, x1) = match (h.edges.first(), h.edges.last()) {
+        (Some(&a), Some(&b)) if b > a => (a, b),
+        _ => (0.0, 1.0),
+    };
+    let top = h.counts.iter().copied().filter(|c| c.is_finite()).fold(0.0, f64::max).max(1e-12) * 1.05;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x0..x1, 0.0..top)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc(h.x_label.as_str())
+        .y_desc(h.y_label.as_str())
+        .label_style(("sans-serif", 12))
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let bars = h.edges.windows(2).zip(&h.counts).map(|(e, &c)| Rectangle::new([(e[0], 0.0), (e[1], c)], COLORS[0].filled()));
+    chart.draw_series(bars).map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// A histogram as a bar chart.
+pub fn histogram(path: &Path, histogram: &Histogram) -> Result<(), PlotError> {
+    if histogram.edges.len() != histogram.counts.len() + 1 {
+        return Err(err(path, format!("{} edges for {} bins", histogram.edges.len(), histogram.counts.len())));
+    }
+    with_backend(path, (640, 420), |r| draw_histogram(r, histogram), |r| draw_histogram(r, histogram))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,7 +266,17 @@ mod tests {
             spiketrains: vec![SpikeTrain { source_index: 0, times: vec![1.0, 50.0] }, SpikeTrain { source_index: 1, times: vec![20.0] }],
             analogsignals: vec![],
         };
+        let h = Histogram {
+            title: "weights".into(),
+            x_label: "w (µS)".into(),
+            y_label: "synapses".into(),
+            edges: vec![0.0, 0.5, 1.0],
+            counts: vec![3.0, 7.0],
+        };
         for ext in ["png", "svg"] {
+            let f = dir.join(format!("histogram.{ext}"));
+            histogram(&f, &h).unwrap();
+            assert!(std::fs::metadata(&f).unwrap().len() > 1000, "{ext} histogram file too small");
             let f = dir.join(format!("panels.{ext}"));
             panels(&f, "test", 2, &[p.clone(), p.clone(), p.clone()]).unwrap();
             assert!(std::fs::metadata(&f).unwrap().len() > 1000, "{ext} panels file too small");

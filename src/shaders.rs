@@ -9,6 +9,8 @@ const SHARED: &[(&str, &str)] = &[
     ("philox", include_str!("../shaders/shared/philox.wgsl")),
     ("math", include_str!("../shaders/shared/math.wgsl")),
     ("population", include_str!("../shaders/shared/population.wgsl")),
+    ("plastic", include_str!("../shaders/shared/plastic.wgsl")),
+    ("adex", include_str!("../shaders/shared/adex.wgsl")),
 ];
 
 /// The kernels, one per file, named like their CPU mirrors in [`crate::cpu`].
@@ -17,9 +19,17 @@ pub const KERNELS: &[(&str, &str)] = &[
     ("integrate_if_cond_exp", include_str!("../shaders/integrate_if_cond_exp.wgsl")),
     ("integrate_if_curr_alpha", include_str!("../shaders/integrate_if_curr_alpha.wgsl")),
     ("integrate_if_cond_alpha", include_str!("../shaders/integrate_if_cond_alpha.wgsl")),
+    ("integrate_izhikevich", include_str!("../shaders/integrate_izhikevich.wgsl")),
+    ("integrate_eif_cond_exp_isfa_ista", include_str!("../shaders/integrate_eif_cond_exp_isfa_ista.wgsl")),
+    ("integrate_eif_cond_alpha_isfa_ista", include_str!("../shaders/integrate_eif_cond_alpha_isfa_ista.wgsl")),
+    ("integrate_hh_cond_exp", include_str!("../shaders/integrate_hh_cond_exp.wgsl")),
     ("spike_source_poisson", include_str!("../shaders/spike_source_poisson.wgsl")),
     ("spike_source_array", include_str!("../shaders/spike_source_array.wgsl")),
     ("propagate", include_str!("../shaders/propagate.wgsl")),
+    ("plastic_window", include_str!("../shaders/plastic_window.wgsl")),
+    ("plastic_arrive", include_str!("../shaders/plastic_arrive.wgsl")),
+    ("plastic_post", include_str!("../shaders/plastic_post.wgsl")),
+    ("plastic_rate", include_str!("../shaders/plastic_rate.wgsl")),
 ];
 
 /// Errors of the preprocessor and of naga's validation.

@@ -1,15 +1,16 @@
 //! [`Simulation`]: the PyNN-shaped front door (`setup`, `Population`, `Projection`, `record`,
 //! `run`, `get_data`, `set`, `reset`).
 
-use crate::abi::{STATUS_NOT_FINITE, STATUS_RING_SATURATED};
+use crate::abi::{PlasticState, RULE_FLAG_ENABLED, STATUS_NOT_FINITE, STATUS_RING_SATURATED};
 use crate::backend::{Backend, Engine, EngineError};
 use crate::cpu::CpuEngine;
 use crate::engine::{GpuContext, GpuEngine};
 use crate::model::{CellType, Param};
 use crate::network::build::{build, check_weight, resolve_params, BuiltNetwork, SynapseRecord};
+use crate::network::weights::{resolve, stored_weights, to_array, to_fixed};
 use crate::network::{
-    BuildError, CurrentSource, NetworkSpec, Population, PopulationId, PopulationSpec, PopulationView, Projection, ProjectionId,
-    RecordRequest, Stimulus,
+    BuildError, CurrentSource, DenseMatrix, MultipleSynapses, NetworkSpec, Population, PopulationId, PopulationSpec, PopulationView,
+    Projection, ProjectionId, RecordRequest, Stimulus, WeightError, WeightValues,
 };
 use crate::record::{segment, ChunkLayout, Recorder, Segment};
 use std::time::Instant;
@@ -24,6 +25,9 @@ pub enum Error {
     /// The back end failed.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// Weights that cannot be set.
+    #[error(transparent)]
+    Weight(#[from] WeightError),
     /// A call with a bad argument: `what` names it, `rule` says what is wrong.
     #[error("{what}: {rule}")]
     Invalid {
@@ -58,6 +62,36 @@ pub enum Error {
 
 fn invalid(what: impl Into<String>, rule: impl Into<String>) -> Error {
     Error::Invalid { what: what.into(), rule: rule.into() }
+}
+
+fn set_flag(flags: &mut u32, flag: u32, on: bool) {
+    if on {
+        *flags |= flag;
+    } else {
+        *flags &= !flag;
+    }
+}
+
+/// Set projection `pi`'s weights in the stored arrays (static fixed-point weights, plastic
+/// state), checked and converted by [`to_fixed`].
+fn apply_weights(
+    net: &BuiltNetwork,
+    pi: usize,
+    values: &WeightValues,
+    static_w: &mut [i32],
+    plastic: &mut [PlasticState],
+) -> Result<(), Error> {
+    let bp = &net.projections[pi];
+    let new = resolve(bp, values, &stored_weights(bp, static_w, plastic))?;
+    let fixed = to_fixed(net, pi, &new, static_w, plastic)?;
+    for (&j, f) in bp.slots.iter().zip(fixed) {
+        if bp.is_dynamic() {
+            plastic[j as usize].weight = f;
+        } else {
+            static_w[j as usize] = f;
+        }
+    }
+    Ok(())
 }
 
 /// Builds a [`Simulation`] (PyNN's `setup(timestep=..., ...)`).
@@ -138,6 +172,8 @@ impl SimulationBuilder {
             progress: self.progress,
             spec: NetworkSpec::default(),
             overrides: Vec::new(),
+            weight_overrides: Vec::new(),
+            learning: Vec::new(),
             record_views: Vec::new(),
             running: None,
         })
@@ -186,6 +222,10 @@ pub struct Simulation {
     progress: bool,
     spec: NetworkSpec,
     overrides: Vec<(PopulationView, String, Param)>,
+    /// `set_weights` calls, replayed after a rebuild.
+    weight_overrides: Vec<(usize, WeightValues)>,
+    /// Per projection: whether its learning rule is on.
+    learning: Vec<bool>,
     record_views: Vec<RecordView>,
     running: Option<Running>,
 }
@@ -301,16 +341,33 @@ impl Simulation {
         }
         self.view_indices(&what("pre"), &projection.pre)?;
         self.view_indices(&what("post"), &projection.post)?;
-        // Constant weights and delays are checked here, random ones when the network is built.
-        if let Param::Const(w) = projection.synapse.weight {
-            check_weight(post_spec, projection.receptor, w).map_err(|rule| invalid(what("weight"), format!("{rule} (got {w})")))?;
+        // Rule parameters, constant weights and delays are checked here, random ones when the
+        // network is built.
+        projection.synapse.validate(self.dt).map_err(|(field, rule)| invalid(what(&field), rule))?;
+        if let Some((w_min, w_max)) = projection.synapse.bounds() {
+            for (name, b) in [("w_min", w_min), ("w_max", w_max)] {
+                check_weight(post_spec, projection.receptor, b)
+                    .map_err(|rule| invalid(what(&format!("{}{name}", projection.synapse.bounds_prefix())), format!("{rule} (got {b})")))?;
+            }
         }
-        if let Some(Param::Const(d)) = projection.synapse.delay {
+        if let Param::Const(w) = *projection.synapse.weight() {
+            check_weight(post_spec, projection.receptor, w).map_err(|rule| invalid(what("weight"), format!("{rule} (got {w})")))?;
+            if let Some((w_min, w_max)) = projection.synapse.bounds() {
+                if !(w_min..=w_max).contains(&w) {
+                    return Err(invalid(
+                        what("weight"),
+                        format!("must be in [w_min, w_max] = [{w_min}, {w_max}] of its {} (got {w})", projection.synapse.name()),
+                    ));
+                }
+            }
+        }
+        if let Some(&Param::Const(d)) = projection.synapse.delay() {
             if !d.is_finite() || d < self.dt * (1.0 - 1e-9) {
                 return Err(invalid(what("delay"), format!("must be finite and ≥ dt = {} ms (got {d})", self.dt)));
             }
         }
         self.spec.projections.push((projection, label));
+        self.learning.push(true);
         Ok(ProjectionId(index as u32))
     }
 
@@ -566,6 +623,17 @@ impl Simulation {
                 p.counters = p.extra[..p.n as usize].to_vec();
             }
         }
+        // Learning switched off, and weights set, before the rebuild.
+        for (pi, &on) in self.learning.iter().enumerate() {
+            if let Some(r) = net.projections[pi].rule {
+                set_flag(&mut net.plastic.rules[r].flags, RULE_FLAG_ENABLED, on);
+            }
+        }
+        let (mut static_w, mut plastic) = (std::mem::take(&mut net.weight), std::mem::take(&mut net.plastic.state));
+        for (pi, values) in &self.weight_overrides {
+            apply_weights(&net, *pi, values, &mut static_w, &mut plastic)?;
+        }
+        (net.weight, net.plastic.state) = (static_w, plastic);
         let max_bytes: u64 = 64 << 20;
         let layout = ChunkLayout::new(&net, self.steps_per_submission, max_bytes);
         let engine: Box<dyn Engine> = match self.backend {
@@ -678,14 +746,98 @@ impl Simulation {
         Ok(segment(&run.net, &run.recorder.pops[pop], pop, &neurons, &spikes_of, &vars_of, self.time()))
     }
 
-    /// The synapses of a projection (PyNN's `get(["weight", "delay"], format="list")`).
-    pub fn connections(&mut self, projection: ProjectionId) -> Result<Vec<SynapseRecord>, Error> {
+    fn check_projection(&self, what: &str, projection: ProjectionId) -> Result<usize, Error> {
         if projection.index() >= self.spec.projections.len() {
-            return Err(invalid("connections", format!("projection #{} does not belong to this simulation", projection.index())));
+            return Err(invalid(what, format!("projection #{} does not belong to this simulation", projection.index())));
         }
+        Ok(projection.index())
+    }
+
+    /// The stored weights of projection `pi` (connection order), read back from the device.
+    fn current_weights(&mut self, what: &str, pi: usize) -> Result<Vec<f64>, Error> {
         self.ensure_built()?;
+        let run = self.running.as_mut().ok_or_else(|| invalid(what, "network not built"))?;
+        let (static_w, plastic) = run.engine.read_synapses()?;
+        Ok(stored_weights(&run.net.projections[pi], &static_w, &plastic))
+    }
+
+    /// The synapses of a projection with their current weights, read back from the device
+    /// (PyNN's `get(["weight", "delay"], format="list")`): population indices, the weight as
+    /// stored (fixed point: `round(w·scale)/scale`), the delay. Builds the network if needed.
+    pub fn connections(&mut self, projection: ProjectionId) -> Result<Vec<SynapseRecord>, Error> {
+        let pi = self.check_projection("connections", projection)?;
+        let weights = self.current_weights("connections", pi)?;
         let run = self.running.as_ref().ok_or_else(|| invalid("connections", "network not built"))?;
-        Ok(run.net.projections[projection.index()].synapses.clone())
+        Ok(run.net.projections[pi].synapses.iter().zip(weights).map(|(s, weight)| SynapseRecord { weight, ..*s }).collect())
+    }
+
+    /// `attribute` ("weight" or "delay") of a projection as a `pre view × post view` array
+    /// with NaN for unconnected pairs (PyNN's `get(attribute, format="array",
+    /// multiple_synapses=...)`); weights are read back from the device.
+    pub fn connection_array(
+        &mut self,
+        projection: ProjectionId,
+        attribute: &str,
+        multiple: MultipleSynapses,
+    ) -> Result<DenseMatrix, Error> {
+        let pi = self.check_projection("connection_array", projection)?;
+        let values = match attribute {
+            "weight" => self.current_weights("connection_array", pi)?,
+            "delay" => {
+                self.ensure_built()?;
+                let run = self.running.as_ref().ok_or_else(|| invalid("connection_array", "network not built"))?;
+                run.net.projections[pi].synapses.iter().map(|s| s.delay).collect()
+            }
+            other => return Err(invalid("connection_array", format!("unknown attribute '{other}' (expected \"weight\" or \"delay\")"))),
+        };
+        let run = self.running.as_ref().ok_or_else(|| invalid("connection_array", "network not built"))?;
+        Ok(to_array(&run.net.projections[pi], &values, multiple))
+    }
+
+    /// Set a projection's weights (PyNN's `projection.set(weight=...)`), before the first run
+    /// or between runs: a constant, one value per synapse, `(pre, post, weight)` triples or a
+    /// dense array. Weights are stored in fixed point (read them back for the stored value);
+    /// each must obey the receptor's sign rule and its learning rule's `[w_min, w_max]`, and the
+    /// summed |weight| onto each target neuron must fit the fixed-point scale chosen at build —
+    /// otherwise an error, never clipping. The values also hold after [`Simulation::reset`].
+    pub fn set_weights(&mut self, projection: ProjectionId, values: impl Into<WeightValues>) -> Result<(), Error> {
+        let pi = self.check_projection("set_weights", projection)?;
+        let values = values.into();
+        self.ensure_built()?;
+        let run = self.running.as_mut().ok_or_else(|| invalid("set_weights", "network not built"))?;
+        let (mut static_w, mut plastic) = run.engine.read_synapses()?;
+        apply_weights(&run.net, pi, &values, &mut static_w, &mut plastic)?;
+        run.engine.write_synapses(&static_w, &plastic)?;
+        self.weight_overrides.push((pi, values));
+        Ok(())
+    }
+
+    /// Switch a projection's learning (STDP or rate rule) on or off, before or between runs;
+    /// no pipeline is rebuilt. While off, weights stay as they are and traces keep following
+    /// the spikes. Tsodyks–Markram synapses have no learning to switch.
+    pub fn set_plasticity(&mut self, projection: ProjectionId, enabled: bool) -> Result<(), Error> {
+        let pi = self.check_projection("set_plasticity", projection)?;
+        let (proj, label) = &self.spec.projections[pi];
+        if !proj.synapse.learns() {
+            return Err(invalid(
+                format!("projection '{label}'.set_plasticity"),
+                format!("its {} has no learning rule (STDPMechanism and AntiHebbianSynapse have)", proj.synapse.name()),
+            ));
+        }
+        self.learning[pi] = enabled;
+        if let Some(run) = &mut self.running {
+            if let Some(r) = run.net.projections[pi].rule {
+                set_flag(&mut run.net.plastic.rules[r].flags, RULE_FLAG_ENABLED, enabled);
+                run.engine.write_rules(&run.net.plastic.rules)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a projection's learning is on.
+    pub fn plasticity_enabled(&self, projection: ProjectionId) -> Result<bool, Error> {
+        let pi = self.check_projection("plasticity_enabled", projection)?;
+        Ok(self.spec.projections[pi].0.synapse.learns() && self.learning[pi])
     }
 
     /// Neurons (without padding) and synapses, building the network if needed.

@@ -11,8 +11,9 @@
 
 use naga::proc::Layouter;
 use naga::{Expression, Literal, Module, TypeInner};
-use spikeflow::abi::{NetInfo, PopInfo, StepParams};
-use spikeflow::model::{if_cond_alpha, if_cond_exp, if_curr_alpha, if_curr_exp, registry, spike_source_poisson};
+use spikeflow::abi::{NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PopInfo, StepParams};
+use spikeflow::model::{if_cond_alpha, if_cond_exp, if_curr_alpha, if_curr_exp, izhikevich, registry, spike_source_poisson};
+use spikeflow::model::{eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, hh_cond_exp};
 use spikeflow::shaders::{validate, KERNELS};
 use std::collections::BTreeMap;
 use std::mem::{offset_of, size_of};
@@ -43,6 +44,29 @@ fn pop_info_fields() -> Vec<(&'static str, usize)> {
 
 fn net_info_fields() -> Vec<(&'static str, usize)> {
     rust_fields!(NetInfo; n_total, ring_len, target_bits, target_mask)
+}
+
+/// A struct's name, Rust size and `(field, offset)` list.
+type StructLayout = (&'static str, usize, Vec<(&'static str, usize)>);
+
+/// The plastic kernels' structs (`shaders/shared/plastic.wgsl`).
+fn plastic_structs() -> Vec<StructLayout> {
+    vec![
+        (
+            "PlasticInfo",
+            size_of::<PlasticInfo>(),
+            rust_fields!(PlasticInfo; n_total, ring_len, target_bits, target_mask, hist_len, n_classes, n_rules, n_rate,
+                arrive_threads, post_threads, pad0, pad1),
+        ),
+        (
+            "PlasticRule",
+            size_of::<PlasticRule>(),
+            rust_fields!(PlasticRule; kind, flags, w_min, w_max, a_plus, a_minus, c_plus, c_minus, tm_u, c_rec, c_facil, rate_inc,
+                c_rate, rate_eta, period, pre_offset, pre_n, post_offset, post_n, pre_trace, post_trace, pad0, pad1, pad2),
+        ),
+        ("PlasticState", size_of::<PlasticState>(), rust_fields!(PlasticState; weight, last, a, b)),
+        ("NeuronTrace", size_of::<NeuronTrace>(), rust_fields!(NeuronTrace; value, last)),
+    ]
 }
 
 /// Size and `(member, offset)` of WGSL struct `name` in `module`, laid out by naga.
@@ -132,13 +156,23 @@ fn host_and_wgsl_struct_layouts_agree() {
         if *kernel == "propagate" {
             assert_layout(kernel, &module, "NetInfo", size_of::<NetInfo>(), &net_info_fields());
             assert!(wgsl_struct(&module, "PopInfo").is_none(), "propagate should not import the population bindings");
+        } else if kernel.starts_with("plastic_") {
+            for (name, size, fields) in plastic_structs() {
+                assert_layout(kernel, &module, name, size, &fields);
+            }
+            assert!(wgsl_struct(&module, "PopInfo").is_none(), "{kernel} should not import the population bindings");
         } else {
             assert_layout(kernel, &module, "PopInfo", size_of::<PopInfo>(), &pop_info_fields());
         }
     }
     // Uniform buffers need 16-byte multiples (WGSL's uniform layout rule); the step params must
     // fit the dynamic-offset stride.
-    for (name, size) in [("StepParams", size_of::<StepParams>()), ("PopInfo", size_of::<PopInfo>()), ("NetInfo", size_of::<NetInfo>())] {
+    for (name, size) in [
+        ("StepParams", size_of::<StepParams>()),
+        ("PopInfo", size_of::<PopInfo>()),
+        ("NetInfo", size_of::<NetInfo>()),
+        ("PlasticInfo", size_of::<PlasticInfo>()),
+    ] {
         assert_eq!(size % 16, 0, "{name} is {size} bytes, not a multiple of 16");
     }
     assert!(size_of::<StepParams>() as u64 <= spikeflow::abi::STEP_PARAMS_STRIDE);
@@ -169,9 +203,36 @@ fn kernel_parameter_constants_match_the_models() {
             k_consts!(if_cond_alpha; V_REST, V_RESET, V_THRESH, I_OFFSET, G_L, DT_OVER_CM, E_REV_E, E_REV_I, DECAY_E, H_DECAY_E, HALF_E, H_HALF_E, DECAY_I, H_DECAY_I, HALF_I, H_HALF_I, JUMP_E, JUMP_I, REFRAC),
             if_cond_alpha::k::COUNT,
         ),
+        (
+            "integrate_izhikevich",
+            k_consts!(izhikevich; A, B, C, D, I_OFFSET, K2, K1, K0, V_U, K_U, H, SUBSTEPS, DT, NUMERICS, H6),
+            izhikevich::k::COUNT,
+        ),
+        (
+            "integrate_eif_cond_exp_isfa_ista",
+            k_consts!(eif_cond_exp_isfa_ista; E_L, V_RESET, V_SPIKE, V_THRESH, INV_DELTA_T, G_L, G_L_DELTA_T, INV_CM, A, B, INV_TAU_W,
+                DECAY_W, E_REV_E, E_REV_I, HALF_E, HALF_I, I_OFFSET, H, H_HALF, H_SIXTH, SUBSTEPS, REFRAC),
+            eif_cond_exp_isfa_ista::k::COUNT,
+        ),
+        (
+            "integrate_eif_cond_alpha_isfa_ista",
+            k_consts!(eif_cond_alpha_isfa_ista; E_L, V_RESET, V_SPIKE, V_THRESH, INV_DELTA_T, G_L, G_L_DELTA_T, INV_CM, A, B, INV_TAU_W,
+                DECAY_W, E_REV_E, E_REV_I, HALF_E, HALF_I, I_OFFSET, H, H_HALF, H_SIXTH, SUBSTEPS, REFRAC, ALPHA_E, ALPHA_I),
+            eif_cond_alpha_isfa_ista::k::COUNT,
+        ),
+        (
+            "integrate_hh_cond_exp",
+            k_consts!(hh_cond_exp; G_NA, G_K, G_LEAK, INV_CM, V_OFFSET, E_NA, E_K, E_LEAK, E_REV_E, E_REV_I, HALF_E, HALF_I, I_OFFSET, H,
+                H_HALF, H_SIXTH, SUBSTEPS),
+            hh_cond_exp::k::COUNT,
+        ),
         ("spike_source_poisson", k_consts!(spike_source_poisson; PROB, START, STOP), spike_source_poisson::k::COUNT),
         ("spike_source_array", vec![], 0),
         ("propagate", vec![], 0),
+        ("plastic_window", vec![], 0),
+        ("plastic_arrive", vec![], 0),
+        ("plastic_post", vec![], 0),
+        ("plastic_rate", vec![], 0),
     ];
     // Every kernel is covered.
     for (kernel, _) in KERNELS {
@@ -230,5 +291,27 @@ fn shared_abi_constants_match() {
     }
     for (name, _) in expected {
         assert!(seen.contains(name), "no kernel defines {name}");
+    }
+}
+
+#[test]
+fn plastic_abi_constants_match() {
+    // Rule kinds and flags and the schedule header, defined by hand in shaders/shared/plastic.wgsl.
+    use spikeflow::abi::*;
+    let expected: [(&str, i64); 7] = [
+        ("RULE_STDP_ADDITIVE", RULE_STDP_ADDITIVE.into()),
+        ("RULE_STDP_MULTIPLICATIVE", RULE_STDP_MULTIPLICATIVE.into()),
+        ("RULE_TSODYKS_MARKRAM", RULE_TSODYKS_MARKRAM.into()),
+        ("RULE_ANTI_HEBBIAN", RULE_ANTI_HEBBIAN.into()),
+        ("RULE_FLAG_ENABLED", RULE_FLAG_ENABLED.into()),
+        ("RULE_FLAG_NEAREST", RULE_FLAG_NEAREST.into()),
+        ("PLASTIC_SCHED_HEADER_WORDS", PLASTIC_SCHED_HEADER_WORDS as i64),
+    ];
+    for kernel in KERNELS.iter().map(|(k, _)| *k).filter(|k| k.starts_with("plastic_")) {
+        let all = int_constants(&validate(kernel).unwrap(), "");
+        for (name, value) in expected {
+            assert_eq!(all.get(name), Some(&value), "{kernel}: WGSL {name}");
+        }
+        assert_eq!(all.get("NONE"), Some(&i64::from(spikeflow::network::build::NONE)), "{kernel}: NONE");
     }
 }

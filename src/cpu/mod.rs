@@ -2,28 +2,47 @@
 //! GPU threads become loop iterations; GPU atomics become plain integer adds, which give the
 //! same sums because integer addition does not depend on order.
 
+pub mod adex;
+pub mod integrate_eif_cond_alpha_isfa_ista;
+pub mod integrate_eif_cond_exp_isfa_ista;
+pub mod integrate_hh_cond_exp;
 pub mod integrate_if_cond_alpha;
 pub mod integrate_if_cond_exp;
 pub mod integrate_if_curr_alpha;
 pub mod integrate_if_curr_exp;
+pub mod integrate_izhikevich;
 pub mod math;
+pub mod plastic;
+pub mod plastic_arrive;
+pub mod plastic_post;
+pub mod plastic_rate;
+pub mod plastic_window;
 pub mod population;
 pub mod propagate;
 pub mod spike_source_array;
 pub mod spike_source_poisson;
 
+pub use integrate_eif_cond_alpha_isfa_ista::integrate_eif_cond_alpha_isfa_ista;
+pub use integrate_eif_cond_exp_isfa_ista::integrate_eif_cond_exp_isfa_ista;
+pub use integrate_hh_cond_exp::integrate_hh_cond_exp;
 pub use integrate_if_cond_alpha::integrate_if_cond_alpha;
 pub use integrate_if_cond_exp::integrate_if_cond_exp;
 pub use integrate_if_curr_alpha::integrate_if_curr_alpha;
 pub use integrate_if_curr_exp::integrate_if_curr_exp;
+pub use integrate_izhikevich::integrate_izhikevich;
+pub use plastic_arrive::plastic_arrive;
+pub use plastic_post::plastic_post;
+pub use plastic_rate::plastic_rate;
+pub use plastic_window::plastic_window;
 pub use propagate::propagate;
 pub use spike_source_array::spike_source_array;
 pub use spike_source_poisson::spike_source_poisson;
 
-use crate::abi::{NetInfo, PopInfo, StepParams, SPIKE_HEADER_WORDS, STATUS_WORDS};
+use crate::abi::{NetInfo, PlasticRule, PlasticState, PopInfo, StepParams, SPIKE_HEADER_WORDS, STATUS_WORDS};
 use crate::backend::{step_schedule, Engine, EngineError, Stage};
 use crate::network::build::BuiltNetwork;
 use crate::record::{ChunkData, ChunkLayout};
+use plastic::PlasticBuffers;
 use population::{Globals, PopBuffers, Scratch};
 use propagate::PropagateBuffers;
 
@@ -36,6 +55,10 @@ fn kernel_of(name: &str) -> Kernel {
         "integrate_if_cond_exp" => integrate_if_cond_exp,
         "integrate_if_curr_alpha" => integrate_if_curr_alpha,
         "integrate_if_cond_alpha" => integrate_if_cond_alpha,
+        "integrate_izhikevich" => integrate_izhikevich,
+        "integrate_eif_cond_exp_isfa_ista" => integrate_eif_cond_exp_isfa_ista,
+        "integrate_eif_cond_alpha_isfa_ista" => integrate_eif_cond_alpha_isfa_ista,
+        "integrate_hh_cond_exp" => integrate_hh_cond_exp,
         "spike_source_poisson" => spike_source_poisson,
         "spike_source_array" => spike_source_array,
         // Every model's kernel is listed above; `tests/shaders.rs` checks the registry.
@@ -61,6 +84,8 @@ pub(crate) struct CpuEngine {
     row_ptr: Vec<u32>,
     syn: Vec<u32>,
     weight: Vec<i32>,
+    plastic: PlasticBuffers,
+    rate_periods: Vec<u32>,
     ring: Vec<i32>,
     spikes: Vec<u32>,
     rec_map: Vec<u32>,
@@ -103,6 +128,8 @@ impl CpuEngine {
             row_ptr: net.row_ptr.clone(),
             syn: net.syn.clone(),
             weight: net.weight.clone(),
+            plastic: PlasticBuffers::new(net),
+            rate_periods: net.plastic.rate_periods.clone(),
             ring: vec![0; net.ring_len as usize * 2 * n_total],
             spikes,
             rec_map: net.rec_map.clone(),
@@ -145,6 +172,14 @@ impl Engine for CpuEngine {
                         (p.kernel)(&mut g, &mut b);
                     }
                     Stage::Propagate => propagate(&sp, &self.spikes, &prop, &mut self.ring, &mut status),
+                    Stage::PlasticWindow => plastic_window(&sp, &self.spikes, &mut self.plastic),
+                    Stage::PlasticArrive => plastic_arrive(&sp, &self.spikes, &mut self.plastic, &mut self.ring, &mut status),
+                    Stage::PlasticPost => plastic_post(&sp, &self.spikes, &mut self.plastic),
+                    Stage::PlasticRate => {
+                        if crate::network::plastic::rate_due(&self.rate_periods, step) {
+                            plastic_rate(&sp, &mut self.plastic);
+                        }
+                    }
                 }
             }
         }
@@ -162,6 +197,21 @@ impl Engine for CpuEngine {
 
     fn read_population(&mut self, pop: usize) -> Result<(Vec<f32>, Vec<u32>), EngineError> {
         Ok((self.pops[pop].state.clone(), self.pops[pop].counters.clone()))
+    }
+
+    fn read_synapses(&mut self) -> Result<(Vec<i32>, Vec<PlasticState>), EngineError> {
+        Ok((self.weight.clone(), self.plastic.state.clone()))
+    }
+
+    fn write_synapses(&mut self, weight: &[i32], plastic: &[PlasticState]) -> Result<(), EngineError> {
+        self.weight = weight.to_vec();
+        self.plastic.state = plastic.to_vec();
+        Ok(())
+    }
+
+    fn write_rules(&mut self, rules: &[PlasticRule]) -> Result<(), EngineError> {
+        self.plastic.rules = rules.to_vec();
+        Ok(())
     }
 
     fn chunk_steps(&self) -> u32 {

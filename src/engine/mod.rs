@@ -2,6 +2,7 @@
 //! recorded into command buffers (many steps per submission), and bulk readback.
 
 pub mod context;
+mod plastic;
 
 pub use context::GpuContext;
 
@@ -10,6 +11,7 @@ use crate::backend::{step_schedule, Engine, EngineError, Stage};
 use crate::network::build::BuiltNetwork;
 use crate::record::{ChunkData, ChunkLayout};
 use crate::shaders;
+use plastic::GpuPlastic;
 use std::collections::HashMap;
 use wgpu::util::DeviceExt;
 
@@ -40,6 +42,21 @@ fn uniform(binding: u32, dynamic: bool, size: u64) -> wgpu::BindGroupLayoutEntry
     }
 }
 
+/// A compute pipeline of kernel `name` (entry point `main`) with an explicit layout.
+fn create_pipeline(device: &wgpu::Device, name: &'static str, layout: &wgpu::PipelineLayout) -> Result<wgpu::ComputePipeline, EngineError> {
+    let src = shaders::source(name).map_err(|e| EngineError::Gpu(e.to_string()))?;
+    let module =
+        device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(name), source: wgpu::ShaderSource::Wgsl(src.into()) });
+    Ok(device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(&format!("spikeflow.{name}")),
+        layout: Some(layout),
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    }))
+}
+
 struct GpuPop {
     kernel: &'static str,
     n: u32,
@@ -68,6 +85,10 @@ pub(crate) struct GpuEngine {
     status: wgpu::Buffer,
     global_bg: wgpu::BindGroup,
     propagate_bg: Option<wgpu::BindGroup>,
+    /// Static fixed-point weights (read and written between runs).
+    weight: Option<wgpu::Buffer>,
+    static_len: usize,
+    plastic: Option<GpuPlastic>,
 }
 
 /// Bytes of a buffer holding `len` elements of 4 bytes (at least 16: no empty bindings).
@@ -181,27 +202,15 @@ impl GpuEngine {
         // Pipelines: one per kernel the network uses.
         let mut pipelines = HashMap::new();
         let mut make = |name: &'static str, layout: &wgpu::PipelineLayout| -> Result<(), EngineError> {
-            if pipelines.contains_key(name) {
-                return Ok(());
+            if !pipelines.contains_key(name) {
+                pipelines.insert(name, create_pipeline(device, name, layout)?);
             }
-            let src = shaders::source(name).map_err(|e| EngineError::Gpu(e.to_string()))?;
-            let module = device
-                .create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(name), source: wgpu::ShaderSource::Wgsl(src.into()) });
-            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(&format!("spikeflow.{name}")),
-                layout: Some(layout),
-                module: &module,
-                entry_point: Some("main"),
-                compilation_options: Default::default(),
-                cache: None,
-            });
-            pipelines.insert(name, pipeline);
             Ok(())
         };
         for p in &net.pops {
             make(p.spec.kernel, &pop_pipeline_layout)?;
         }
-        if net.n_synapses() > 0 {
+        if net.n_static_synapses() > 0 {
             make("propagate", &propagate_pipeline_layout)?;
         }
 
@@ -227,7 +236,8 @@ impl GpuEngine {
             ],
         });
 
-        let propagate_bg = if net.n_synapses() > 0 {
+        let mut weight_buffer = None;
+        let propagate_bg = if net.n_static_synapses() > 0 {
             let net_info = NetInfo {
                 n_total: net.n_total,
                 ring_len: net.ring_len,
@@ -242,7 +252,7 @@ impl GpuEngine {
             let row_ptr = init("spikeflow.row_ptr", bytemuck::cast_slice(&net.row_ptr), usage_rw);
             let syn = init("spikeflow.synapses", bytemuck::cast_slice(&net.syn), usage_rw);
             let weight = init("spikeflow.weights", bytemuck::cast_slice(&net.weight), usage_rw);
-            Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("spikeflow.bind.propagate"),
                 layout: &propagate_layout,
                 entries: &[
@@ -262,10 +272,18 @@ impl GpuEngine {
                     wgpu::BindGroupEntry { binding: 6, resource: ring.as_entire_binding() },
                     wgpu::BindGroupEntry { binding: 7, resource: status.as_entire_binding() },
                 ],
-            }))
+            });
+            weight_buffer = Some(weight);
+            Some(bind_group)
         } else {
             None
         };
+        let plastic = GpuPlastic::new(
+            device,
+            net,
+            plastic::Shared { step_params: &step_params, spikes: &spikes, ring: &ring, status: &status },
+            &check,
+        )?;
 
         // Populations.
         let infos = layout.pop_infos(net);
@@ -310,6 +328,9 @@ impl GpuEngine {
             status,
             global_bg,
             propagate_bg,
+            weight: weight_buffer,
+            static_len: net.n_static_synapses(),
+            plastic,
         })
     }
 
@@ -425,6 +446,11 @@ impl Engine for GpuEngine {
                                 pass.dispatch_workgroups_indirect(&self.spikes, u64::from(parity) * 16);
                             }
                         }
+                        Stage::PlasticWindow | Stage::PlasticArrive | Stage::PlasticPost | Stage::PlasticRate => {
+                            if let Some(p) = &self.plastic {
+                                p.dispatch(&mut pass, *stage, first_step + k, &offset);
+                            }
+                        }
                     }
                 }
             }
@@ -473,6 +499,34 @@ impl Engine for GpuEngine {
         let mut counters: Vec<u32> = bytemuck::pod_collect_to_vec(&out[1]);
         counters.truncate(n);
         Ok((state, counters))
+    }
+
+    fn read_synapses(&mut self) -> Result<(Vec<i32>, Vec<PlasticState>), EngineError> {
+        let encoder = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.read_synapses") });
+        let weight = self.weight.as_ref().map(|w| (w, self.static_len as u64 * 4));
+        let state = self.plastic.as_ref().map(|p| (&p.state, (p.n_synapses() * std::mem::size_of::<PlasticState>()) as u64));
+        let sources: Vec<_> = weight.into_iter().chain(state).collect();
+        let mut out = self.submit_and_read(encoder, &sources)?.into_iter();
+        let mut next = |present: bool| if present { out.next().unwrap_or_default() } else { Vec::new() };
+        let (weight, state) = (next(weight.is_some()), next(state.is_some()));
+        Ok((bytemuck::pod_collect_to_vec(&weight), bytemuck::pod_collect_to_vec(&state)))
+    }
+
+    fn write_synapses(&mut self, weight: &[i32], plastic: &[PlasticState]) -> Result<(), EngineError> {
+        if let (Some(w), false) = (&self.weight, weight.is_empty()) {
+            self.ctx.queue.write_buffer(w, 0, bytemuck::cast_slice(weight));
+        }
+        if let (Some(p), false) = (&self.plastic, plastic.is_empty()) {
+            self.ctx.queue.write_buffer(&p.state, 0, bytemuck::cast_slice(plastic));
+        }
+        self.ctx.take_error()
+    }
+
+    fn write_rules(&mut self, rules: &[PlasticRule]) -> Result<(), EngineError> {
+        if let (Some(p), false) = (&self.plastic, rules.is_empty()) {
+            self.ctx.queue.write_buffer(&p.rules, 0, bytemuck::cast_slice(rules));
+        }
+        self.ctx.take_error()
     }
 
     fn chunk_steps(&self) -> u32 {

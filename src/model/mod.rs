@@ -9,17 +9,27 @@
 //! parameters as `[K][n]` f32 (structure of arrays), the state as `[S][n]` f32 and one u32
 //! counter per neuron (refractory countdown or spike-array cursor).
 
+pub mod adex;
+pub mod eif_cond_alpha_isfa_ista;
+pub mod eif_cond_exp_isfa_ista;
+pub mod hh_cond_exp;
 pub mod if_cond_alpha;
 pub mod if_cond_exp;
 pub mod if_curr_alpha;
 pub mod if_curr_exp;
+pub mod izhikevich;
+pub mod izhikevich_behaviours;
 pub mod spike_source_array;
 pub mod spike_source_poisson;
 
+pub use eif_cond_alpha_isfa_ista::EifCondAlphaIsfaIsta;
+pub use eif_cond_exp_isfa_ista::EifCondExpIsfaIsta;
+pub use hh_cond_exp::HhCondExp;
 pub use if_cond_alpha::IfCondAlpha;
 pub use if_cond_exp::IfCondExp;
 pub use if_curr_alpha::IfCurrAlpha;
 pub use if_curr_exp::IfCurrExp;
+pub use izhikevich::{Izhikevich, IzhikevichNumerics};
 pub use spike_source_array::SpikeSourceArray;
 pub use spike_source_poisson::SpikeSourcePoisson;
 
@@ -298,6 +308,18 @@ pub enum CellType {
     /// Conductance-based LIF with alpha-shaped synaptic conductances.
     #[serde(rename = "IF_cond_alpha")]
     IfCondAlpha(IfCondAlpha),
+    /// Izhikevich (2003) simple model; synaptic weights are jumps of v (mV).
+    #[serde(rename = "Izhikevich")]
+    Izhikevich(Izhikevich),
+    /// Adaptive exponential integrate-and-fire (AdEx) with exponential conductances.
+    #[serde(rename = "EIF_cond_exp_isfa_ista")]
+    EifCondExpIsfaIsta(EifCondExpIsfaIsta),
+    /// Adaptive exponential integrate-and-fire (AdEx) with alpha conductances.
+    #[serde(rename = "EIF_cond_alpha_isfa_ista")]
+    EifCondAlphaIsfaIsta(EifCondAlphaIsfaIsta),
+    /// Hodgkin–Huxley (Traub–Miles) with exponential conductances.
+    #[serde(rename = "HH_cond_exp")]
+    HhCondExp(HhCondExp),
     /// Spikes at given times.
     #[serde(rename = "SpikeSourceArray")]
     SpikeSourceArray(SpikeSourceArray),
@@ -314,6 +336,10 @@ impl CellType {
             CellType::IfCondExp(_) => &if_cond_exp::SPEC,
             CellType::IfCurrAlpha(_) => &if_curr_alpha::SPEC,
             CellType::IfCondAlpha(_) => &if_cond_alpha::SPEC,
+            CellType::Izhikevich(_) => &izhikevich::SPEC,
+            CellType::EifCondExpIsfaIsta(_) => &eif_cond_exp_isfa_ista::SPEC,
+            CellType::EifCondAlphaIsfaIsta(_) => &eif_cond_alpha_isfa_ista::SPEC,
+            CellType::HhCondExp(_) => &hh_cond_exp::SPEC,
             CellType::SpikeSourceArray(_) => &spike_source_array::SPEC,
             CellType::SpikeSourcePoisson(_) => &spike_source_poisson::SPEC,
         }
@@ -326,6 +352,10 @@ impl CellType {
             CellType::IfCondExp(m) => m.params(),
             CellType::IfCurrAlpha(m) => m.params(),
             CellType::IfCondAlpha(m) => m.params(),
+            CellType::Izhikevich(m) => m.params(),
+            CellType::EifCondExpIsfaIsta(m) => m.params(),
+            CellType::EifCondAlphaIsfaIsta(m) => m.params(),
+            CellType::HhCondExp(m) => m.params(),
             CellType::SpikeSourceArray(_) => Vec::new(),
             CellType::SpikeSourcePoisson(m) => m.params(),
         }
@@ -338,6 +368,10 @@ impl CellType {
             CellType::IfCondExp(_) => if_cond_exp::validate(table, dt),
             CellType::IfCurrAlpha(_) => if_curr_alpha::validate(table, dt),
             CellType::IfCondAlpha(_) => if_cond_alpha::validate(table, dt),
+            CellType::Izhikevich(_) => izhikevich::validate(table),
+            CellType::EifCondExpIsfaIsta(_) => eif_cond_exp_isfa_ista::validate(table, dt),
+            CellType::EifCondAlphaIsfaIsta(_) => eif_cond_alpha_isfa_ista::validate(table, dt),
+            CellType::HhCondExp(_) => hh_cond_exp::validate(table, dt),
             CellType::SpikeSourceArray(_) => Ok(()),
             CellType::SpikeSourcePoisson(_) => {
                 spike_source_poisson::validate(table)?;
@@ -353,6 +387,10 @@ impl CellType {
             CellType::IfCondExp(_) => if_cond_exp::derive(table, dt),
             CellType::IfCurrAlpha(_) => if_curr_alpha::derive(table, dt),
             CellType::IfCondAlpha(_) => if_cond_alpha::derive(table, dt),
+            CellType::Izhikevich(m) => izhikevich::derive(table, dt, m.numerics),
+            CellType::EifCondExpIsfaIsta(_) => eif_cond_exp_isfa_ista::derive(table, dt),
+            CellType::EifCondAlphaIsfaIsta(_) => eif_cond_alpha_isfa_ista::derive(table, dt),
+            CellType::HhCondExp(_) => hh_cond_exp::derive(table, dt),
             CellType::SpikeSourceArray(_) => Vec::new(),
             CellType::SpikeSourcePoisson(_) => spike_source_poisson::derive(table, dt),
         }
@@ -365,6 +403,10 @@ impl CellType {
             CellType::IfCondExp(_) => if_cond_exp::initial_state(table),
             CellType::IfCurrAlpha(_) => if_curr_alpha::initial_state(table),
             CellType::IfCondAlpha(_) => if_cond_alpha::initial_state(table),
+            CellType::Izhikevich(_) => izhikevich::initial_state(table),
+            CellType::EifCondExpIsfaIsta(_) => eif_cond_exp_isfa_ista::initial_state(table),
+            CellType::EifCondAlphaIsfaIsta(_) => eif_cond_alpha_isfa_ista::initial_state(table),
+            CellType::HhCondExp(_) => hh_cond_exp::initial_state(table),
             CellType::SpikeSourceArray(_) | CellType::SpikeSourcePoisson(_) => Vec::new(),
         }
     }
@@ -379,15 +421,20 @@ macro_rules! impl_from_cell {
         }
     )*};
 }
-impl_from_cell!(IfCurrExp, IfCondExp, IfCurrAlpha, IfCondAlpha, SpikeSourceArray, SpikeSourcePoisson);
+impl_from_cell!(IfCurrExp, IfCondExp, IfCurrAlpha, IfCondAlpha, Izhikevich, SpikeSourceArray, SpikeSourcePoisson);
+impl_from_cell!(EifCondExpIsfaIsta, EifCondAlphaIsfaIsta, HhCondExp);
 
 /// All registered cell types (for documentation, the CLI and tests).
-pub fn registry() -> [&'static ModelSpec; 6] {
+pub fn registry() -> [&'static ModelSpec; 10] {
     [
         &if_curr_exp::SPEC,
         &if_cond_exp::SPEC,
         &if_curr_alpha::SPEC,
         &if_cond_alpha::SPEC,
+        &izhikevich::SPEC,
+        &eif_cond_exp_isfa_ista::SPEC,
+        &eif_cond_alpha_isfa_ista::SPEC,
+        &hh_cond_exp::SPEC,
         &spike_source_array::SPEC,
         &spike_source_poisson::SPEC,
     ]

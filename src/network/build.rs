@@ -4,12 +4,16 @@
 //!   multiple of 32 so that its spike bits are whole words of the recording bitmask.
 //! * Connectivity is one CSR over global presynaptic indices. A synapse is 8 bytes: a packed
 //!   u32 `delay_steps << target_bits | channel * n_total + post` and an i32 fixed-point weight.
+//!   Synapses with dynamics (STDP, Tsodyks–Markram, rate rules) form a second CSR of the same
+//!   format with per-synapse state, built by [`super::plastic`].
 //! * Inputs arrive through a ring of `ring_len` slots × 2 channels (excitatory, inhibitory) ×
 //!   `n_total` i32 accumulators. Weights are fixed point with one power-of-two scale per
 //!   (population, channel), chosen so that even every synapse of a neuron landing in one slot
 //!   cannot overflow i32; integer addition makes the sum independent of thread order.
 
 use super::current_source::kind as stim_kind;
+use super::plastic::{build_plastic, PlasticNet, PlasticProjection};
+use super::synapses::SynapseType;
 use super::{BuildError, CurrentSource, NetworkSpec, PopulationView, Receptor};
 use crate::model::spike_source_array::SpikeSourceArray;
 use crate::model::{time_to_step, CellType, ModelSpec, Param, ParamTable};
@@ -33,7 +37,7 @@ pub struct SynapseRecord {
     pub delay: f64,
 }
 
-/// A built projection: its endpoints and synapses (host copy for read-back).
+/// A built projection: its endpoints, its synapses as built, and where they are stored.
 #[derive(Debug, Clone)]
 pub struct BuiltProjection {
     /// Label.
@@ -44,8 +48,28 @@ pub struct BuiltProjection {
     pub post: usize,
     /// Receptor.
     pub receptor: Receptor,
-    /// The synapses, grouped by pre.
+    /// The synapse type.
+    pub synapse: SynapseType,
+    /// The synapses as built (initial weights), grouped by pre in connection order.
     pub synapses: Vec<SynapseRecord>,
+    /// Per synapse: its index in [`BuiltNetwork::weight`] (static) or in the plastic arrays of
+    /// [`BuiltNetwork::plastic`] (dynamic synapse types).
+    pub slots: Vec<u32>,
+    /// Per synapse: (position in the pre view, position in the post view).
+    pub view_pos: Vec<(u32, u32)>,
+    /// Sizes of the pre and post views.
+    pub view_len: (usize, usize),
+    /// Fixed-point scale of the target (population, channel).
+    pub scale: f64,
+    /// Index of its rule in [`PlasticNet::rules`] (dynamic synapse types with synapses).
+    pub rule: Option<usize>,
+}
+
+impl BuiltProjection {
+    /// Whether its synapses live in the plastic arrays.
+    pub fn is_dynamic(&self) -> bool {
+        self.synapse.is_dynamic()
+    }
 }
 
 /// Recording layout of one population.
@@ -88,7 +112,8 @@ pub struct BuiltPopulation {
     pub inv_scale: [f32; 2],
     /// Fixed-point scale of each input channel.
     pub scale: [f64; 2],
-    /// Whether any projection leaves it (its spikes go to the spike list).
+    /// Whether its spikes go to the spike list: a projection leaves it, or a learning rule
+    /// needs its spikes as postsynaptic ones.
     pub has_outgoing: bool,
     /// Recording.
     pub record: PopRecording,
@@ -121,6 +146,8 @@ pub struct BuiltNetwork {
     pub syn: Vec<u32>,
     /// Fixed-point weights per synapse.
     pub weight: Vec<i32>,
+    /// Synapses with dynamics and their kernels' arrays.
+    pub plastic: PlasticNet,
     /// Current-source table.
     pub stim: Vec<u32>,
     /// Global neuron → recording slot, or [`NONE`].
@@ -128,8 +155,13 @@ pub struct BuiltNetwork {
 }
 
 impl BuiltNetwork {
-    /// Synapses in total.
+    /// Synapses in total (static and plastic).
     pub fn n_synapses(&self) -> usize {
+        self.syn.len() + self.plastic.n_synapses()
+    }
+
+    /// Static synapses (walked by `propagate`).
+    pub fn n_static_synapses(&self) -> usize {
         self.syn.len()
     }
 
@@ -251,6 +283,8 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
         post_global: Vec<u32>,
         pre_local: Vec<u32>,
         post_local: Vec<u32>,
+        view_pos: Vec<(u32, u32)>,
+        view_len: (usize, usize),
         w: Vec<f64>,
         d: Vec<u32>,
     }
@@ -269,6 +303,7 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
                 format!("{} cells have no synapses; a projection cannot target '{}'", post_spec.cell_type, pops[post_pop].label),
             ));
         }
+        proj.synapse.validate(dt).map_err(|(field, rule)| BuildError::invalid(what(&field), rule))?;
         let mut rng = Rng::new(seed, Stream::Connector { proj: ji as u32 });
         let gen = proj
             .connector
@@ -276,8 +311,8 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
             .map_err(|source| BuildError::Connector { projection: label.clone(), source })?;
         let m = gen.pairs.len();
         let mut wrng = Rng::new(seed, Stream::Weight { proj: ji as u32 });
-        let mut w = proj.synapse.weight.resolve(m, &mut wrng).map_err(|e| BuildError::invalid(what("weight"), e.to_string()))?;
-        let delay_param = proj.synapse.delay.clone().unwrap_or(Param::Const(dt));
+        let mut w = proj.synapse.weight().resolve(m, &mut wrng).map_err(|e| BuildError::invalid(what("weight"), e.to_string()))?;
+        let delay_param = proj.synapse.delay().cloned().unwrap_or(Param::Const(dt));
         let mut drng = Rng::new(seed, Stream::Delay { proj: ji as u32 });
         let mut d_ms = delay_param.resolve(m, &mut drng).map_err(|e| BuildError::invalid(what("delay"), e.to_string()))?;
         if let Some(ws) = &gen.weights {
@@ -297,6 +332,22 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
         for (k, &wk) in w.iter().enumerate() {
             check_weight(post_spec, proj.receptor, wk)
                 .map_err(|rule| BuildError::invalid(what("weight"), format!("{rule} (synapse {k} has {wk})")))?;
+        }
+        // A learning rule's weights start and stay in [w_min, w_max]; the bounds obey the sign
+        // rules of the target, and the fixed-point scale must hold the larger of them.
+        let bounds = proj.synapse.bounds();
+        if let Some((w_min, w_max)) = bounds {
+            let prefix = proj.synapse.bounds_prefix();
+            for (name, b) in [("w_min", w_min), ("w_max", w_max)] {
+                check_weight(post_spec, proj.receptor, b)
+                    .map_err(|rule| BuildError::invalid(what(&format!("{prefix}{name}")), format!("{rule} (got {b})")))?;
+            }
+            if let Some((k, wk)) = w.iter().enumerate().find(|(_, wk)| !(w_min..=w_max).contains(*wk)) {
+                return Err(BuildError::invalid(
+                    what("weight"),
+                    format!("must be in [w_min, w_max] = [{w_min}, {w_max}] of its {} (synapse {k} has {wk})", proj.synapse.name()),
+                ));
+            }
         }
         let mut d_steps = Vec::with_capacity(m);
         for (k, &dk) in d_ms.iter().enumerate() {
@@ -318,6 +369,8 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
             post_global: Vec::with_capacity(m),
             pre_local: Vec::with_capacity(m),
             post_local: Vec::with_capacity(m),
+            view_pos: gen.pairs.clone(),
+            view_len: (pre_idx.len(), post_idx.len()),
             w,
             d: d_steps,
         };
@@ -328,11 +381,16 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
             raw.pre_global.push(pre_off + pl);
             raw.post_global.push(post_off + ql);
         }
+        // The fixed-point scale bounds each synapse by the largest weight it can have.
+        let reach = bounds.map(|(lo, hi)| lo.abs().max(hi.abs()));
         for (k, &q) in raw.post_global.iter().enumerate() {
-            bound[ch * n_total as usize + q as usize] += raw.w[k].abs();
+            bound[ch * n_total as usize + q as usize] += reach.unwrap_or(raw.w[k].abs());
         }
         if m > 0 {
             pops[pre_pop].has_outgoing = true;
+            if proj.synapse.learns() {
+                pops[post_pop].has_outgoing = true;
+            }
         }
         raws.push(raw);
     }
@@ -372,7 +430,9 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
         });
     }
 
-    // 6. CSR by global presynaptic index, projections in order within a row.
+    // 6. Static CSR by global presynaptic index, projections in order within a row; synapses
+    //    with dynamics go to the plastic CSR.
+    let dynamic: Vec<bool> = spec.projections.iter().map(|(p, _)| p.synapse.is_dynamic()).collect();
     let mut row_ptr = vec![0u32; n_total as usize + 1];
     let total_syn: usize = raws.iter().map(|r| r.w.len()).sum();
     if total_syn as u64 >= u64::from(u32::MAX) {
@@ -383,7 +443,7 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
             hint: String::new(),
         });
     }
-    for r in &raws {
+    for (r, _) in raws.iter().zip(&dynamic).filter(|(_, &dy)| !dy) {
         for &g in &r.pre_global {
             row_ptr[g as usize + 1] += 1;
         }
@@ -391,22 +451,30 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
     for i in 0..n_total as usize {
         row_ptr[i + 1] += row_ptr[i];
     }
+    let n_static = row_ptr[n_total as usize] as usize;
     let mut fill = row_ptr.clone();
-    let mut syn = vec![0u32; total_syn];
-    let mut weight = vec![0i32; total_syn];
+    let mut syn = vec![0u32; n_static];
+    let mut weight = vec![0i32; n_static];
     let mut projections = Vec::with_capacity(raws.len());
+    let mut fixed_weights = Vec::with_capacity(raws.len());
     for (ji, r) in raws.iter().enumerate() {
         let (proj, label) = &spec.projections[ji];
         let ch = proj.receptor.channel();
         let post = &pops[proj.post.pop.index()];
         let scale = post.scale[ch as usize];
         let mut records = Vec::with_capacity(r.w.len());
+        let mut slots = Vec::new();
+        let mut fixed_w = Vec::with_capacity(r.w.len());
         for k in 0..r.w.len() {
-            let slot = &mut fill[r.pre_global[k] as usize];
-            let fixed = (r.w[k] * scale).round_ties_even() as i32;
-            syn[*slot as usize] = (r.d[k] << target_bits) | (ch * n_total + r.post_global[k]);
-            weight[*slot as usize] = fixed;
-            *slot += 1;
+            let fixed = super::plastic::fixed_weight(&proj.synapse, r.w[k], scale);
+            if !dynamic[ji] {
+                let slot = &mut fill[r.pre_global[k] as usize];
+                syn[*slot as usize] = (r.d[k] << target_bits) | (ch * n_total + r.post_global[k]);
+                weight[*slot as usize] = fixed;
+                slots.push(*slot);
+                *slot += 1;
+            }
+            fixed_w.push(fixed);
             records.push(SynapseRecord {
                 pre: r.pre_local[k],
                 post: r.post_local[k],
@@ -414,13 +482,46 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
                 delay: f64::from(r.d[k]) * dt,
             });
         }
+        fixed_weights.push(fixed_w);
         projections.push(BuiltProjection {
             label: label.clone(),
             pre: proj.pre.pop.index(),
             post: proj.post.pop.index(),
             receptor: proj.receptor,
+            synapse: proj.synapse.clone(),
             synapses: records,
+            slots,
+            view_pos: r.view_pos.clone(),
+            view_len: r.view_len,
+            scale,
+            rule: None,
         });
+    }
+    let plastic_ids: Vec<usize> = (0..raws.len()).filter(|&ji| dynamic[ji]).collect();
+    let inputs: Vec<PlasticProjection> = plastic_ids
+        .iter()
+        .map(|&ji| {
+            let (r, proj) = (&raws[ji], &spec.projections[ji].0);
+            let (pre, post) = (&pops[proj.pre.pop.index()], &pops[proj.post.pop.index()]);
+            PlasticProjection {
+                synapse: &proj.synapse,
+                pre: &r.pre_global,
+                post: &r.post_global,
+                weight: &fixed_weights[ji],
+                delay: &r.d,
+                channel: proj.receptor.channel(),
+                scale: projections[ji].scale,
+                pre_pop: (pre.offset, pre.n),
+                post_pop: (post.offset, post.n),
+            }
+        })
+        .collect();
+    let (plastic, plastic_slots) = build_plastic(&inputs, n_total, target_bits, dt);
+    for (k, (&ji, slots)) in plastic_ids.iter().zip(plastic_slots).enumerate() {
+        projections[ji].slots = slots;
+        if plastic.is_active() {
+            projections[ji].rule = Some(k);
+        }
     }
 
     // 7. Current sources.
@@ -461,6 +562,7 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
         row_ptr,
         syn,
         weight,
+        plastic,
         stim,
         rec_map,
     })

@@ -5,13 +5,18 @@ pub mod build;
 pub mod connectors;
 pub mod current_source;
 pub mod ids;
+pub mod plastic;
 pub mod projection;
+pub mod synapses;
+pub mod weights;
 
 pub use build::{BuiltNetwork, BuiltPopulation, BuiltProjection, SynapseRecord};
 pub use connectors::{Connection, Connector, ConnectorError};
 pub use current_source::{CurrentSource, Stimulus};
 pub use ids::{PopulationId, PopulationView, ProjectionId, Receptor, Selection, ViewError};
 pub use projection::{Projection, StaticSynapse};
+pub use synapses::{AntiHebbianSynapse, Pairing, SpikePairRule, StdpMechanism, SynapseType, TsodyksMarkramSynapse, WeightDependence};
+pub use weights::{DenseMatrix, MultipleSynapses, WeightError, WeightValues};
 
 use crate::model::{CellType, ModelError, Param};
 use std::collections::BTreeSet;

@@ -2,6 +2,7 @@
 
 use super::connectors::Connector;
 use super::ids::{PopulationView, Receptor};
+use super::synapses::SynapseType;
 use crate::model::Param;
 use serde::{Deserialize, Serialize};
 
@@ -49,15 +50,21 @@ pub struct Projection {
     pub(crate) pre: PopulationView,
     pub(crate) post: PopulationView,
     pub(crate) connector: Connector,
-    pub(crate) synapse: StaticSynapse,
+    pub(crate) synapse: SynapseType,
     pub(crate) receptor: Receptor,
     pub(crate) label: Option<String>,
 }
 
 impl Projection {
-    /// `Projection(pre, post, connector, synapse_type)`, excitatory by default.
-    pub fn new(pre: impl Into<PopulationView>, post: impl Into<PopulationView>, connector: Connector, synapse: StaticSynapse) -> Self {
-        Self { pre: pre.into(), post: post.into(), connector, synapse, receptor: Receptor::Excitatory, label: None }
+    /// `Projection(pre, post, connector, synapse_type)`, excitatory by default. The synapse type
+    /// is a [`StaticSynapse`] or one of the plastic types of [`super::synapses`].
+    pub fn new(
+        pre: impl Into<PopulationView>,
+        post: impl Into<PopulationView>,
+        connector: Connector,
+        synapse: impl Into<SynapseType>,
+    ) -> Self {
+        Self { pre: pre.into(), post: post.into(), connector, synapse: synapse.into(), receptor: Receptor::Excitatory, label: None }
     }
 
     /// `receptor_type`.
