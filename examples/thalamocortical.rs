@@ -10,9 +10,9 @@
 //!   cortical activity comes from the thalamus; `--cortex-v0=-70` gives pyN's start.
 //! * `brain.connect(pre, post, synapses="sparse-random")`: each pair connected with probability
 //!   0.1, no self-connections — `FixedProbabilityConnector(0.1)` here.
-//! * Delays: thalamus → cortex with pyN's default `delay=0.25, std=0.05` ms, cortex → thalamus
-//!   with `delay=2.25, std=0.25` ms ("corticothalamic loop longer than thalamocortical"), drawn
-//!   normal and clipped at dt here (`--tc-delay` sets the first mean to 2.25 for a symmetric loop).
+//! * Delays: 2.25 ± 0.25 ms both ways (the specification), drawn normal and clipped at
+//!   dt. pyN's own example uses `delay=0.25, std=0.05` ms thalamus → cortex and 2.25 ± 0.25 ms
+//!   back ("corticothalamic loop longer than thalamocortical"): `--tc-delay 0.25` gives that.
 //! * Weights: pyN draws U(0, 1), but its STDP (on by default, `stdp=True`) clips every weight to
 //!   w_max = 0.1 at the first step, so 90 % of them are 0.1. A pyN spike then drives the target
 //!   with the current w · t · exp(−t/5 ms) (pA, over its 30 ms window), whose charge is
@@ -55,8 +55,8 @@ struct Args {
     /// Synaptic weight: the jump of v per spike, mV (pyN's effective 0.1 × 25 ms).
     #[arg(long, default_value_t = 2.5)]
     weight: f64,
-    /// Mean thalamocortical delay, ms (pyN: 0.25 ± 0.05; any other value uses ± 0.25 like cortex → thalamus).
-    #[arg(long, default_value_t = 0.25)]
+    /// Mean thalamocortical delay, ms (2.25 ± 0.25; pyN's example: 0.25, which uses ± 0.05).
+    #[arg(long, default_value_t = 2.25)]
     tc_delay: f64,
     /// Initial v of the cortex, mV.
     #[arg(long, default_value_t = -64.0, allow_hyphen_values = true)]
