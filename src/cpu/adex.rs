@@ -89,7 +89,10 @@ fn body(g: &mut Globals, b: &mut PopBuffers, synapse: Synapse) {
                 y_i[i] += in_i * kparams[ALPHA_I * n + i];
             }
         }
-        i_total[i] = i_offset[i] + i_total[i];
+        #[allow(clippy::assign_op_pattern)] // the shader's operand order: i_offset + external
+        {
+            i_total[i] = i_offset[i] + i_total[i];
+        }
     }
 
     let c = Rows {

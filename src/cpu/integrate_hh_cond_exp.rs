@@ -66,7 +66,10 @@ fn body(g: &mut Globals, b: &mut PopBuffers) {
         g_i[i] += ring_i[i] as f32 * inv_i;
         ring_e[i] = 0;
         ring_i[i] = 0;
-        i_total[i] = i_offset[i] + i_total[i];
+        #[allow(clippy::assign_op_pattern)] // the shader's operand order: i_offset + external
+        {
+            i_total[i] = i_offset[i] + i_total[i];
+        }
     }
 
     let c = Rows {

@@ -313,7 +313,7 @@ impl Behaviour {
             }
             "B" => require(spikes.len() == 1 && spikes[0] > 20.0, "not exactly one spike after 20 ms"),
             "C" => {
-                require(isi.iter().all(|&i| i < 10.0 || i > 25.0), "an ISI between 10 and 25 ms (not bimodal)")?;
+                require(isi.iter().all(|i| !(10.0..=25.0).contains(i)), "an ISI between 10 and 25 ms (not bimodal)")?;
                 // Bursts: runs of short ISIs between long ones; all but the last (which the end
                 // of the protocol may cut) must have ≥ 2 spikes.
                 let bursts: Vec<usize> = isi.split(|&i| i > 25.0).map(<[f64]>::len).collect();
@@ -384,7 +384,7 @@ impl Behaviour {
             }
             "T" => {
                 require(count(0.0, 50.0) == 0 && count(260.0, f64::INFINITY) == 0, "spikes outside the step")?;
-                require(isi.iter().all(|&i| i < 5.0 || i > 30.0), "an ISI between 5 and 30 ms")?;
+                require(isi.iter().all(|i| !(5.0..=30.0).contains(i)), "an ISI between 5 and 30 ms")?;
                 let bursts = isi.split(|&i| i >= 5.0).filter(|short| short.len() >= 2).count();
                 require(bursts >= 2, "fewer than 2 bursts of ≥ 3 spikes")
             }
