@@ -59,7 +59,12 @@ fn main() -> Result<()> {
     let v = seg.signal("v").context("v recorded")?;
     if let Some(path) = &args.plot {
         let trace = (v.times(), v.data[0].iter().map(|&x| f64::from(x)).collect());
-        panels(path, &format!("{} — i_offset {} nA", spec.cell_type, args.i_offset), 1, &[Panel { title: "membrane potential".into(), y_label: "v (mV)".into(), lines: vec![trace] }])?;
+        panels(
+            path,
+            &format!("{} — i_offset {} nA", spec.cell_type, args.i_offset),
+            1,
+            &[Panel { title: "membrane potential".into(), y_label: "v (mV)".into(), lines: vec![trace] }],
+        )?;
         eprintln!("wrote {}", path.display());
     }
     println!(

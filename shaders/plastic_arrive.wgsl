@@ -57,16 +57,16 @@ fn arrive(j: u32, t: u32) {
     var value = st.weight;
     if (r.kind == RULE_TSODYKS_MARKRAM) {
         let h = t - st.last;
-        let rec = 1.0 + (st.b - st.a * st.b - 1.0) * decay(r.c_rec, h);
+        let rec = 1.0 + fence(fence(fence(st.b - fence(st.a * st.b)) - 1.0) * decay(r.c_rec, h));
         var u = r.tm_u;
         if (r.c_facil > 0.0) {
-            u = r.tm_u + st.a * (1.0 - r.tm_u) * decay(r.c_facil, h);
+            u = r.tm_u + fence(fence(st.a * (1.0 - r.tm_u)) * decay(r.c_facil, h));
         }
         st.a = u;
         st.b = rec;
-        value = i32(round(i32_to_f32(st.weight) * (u * rec)));
+        value = i32(round(i32_to_f32(st.weight) * fence(u * rec)));
     } else if (r.kind != RULE_ANTI_HEBBIAN) {
-        let x = st.a * decay(r.c_plus, t - st.last);
+        let x = fence(st.a * decay(r.c_plus, t - st.last));
         if ((r.flags & RULE_FLAG_ENABLED) != 0u) {
             let post = (m.x & plastic.target_mask) % plastic.n_total;
             let tr = traces[r.post_trace + post - r.post_offset];

@@ -19,7 +19,7 @@ fn bump(e: u32, inc: f32, c: f32, reset: bool, t: u32) {
     let tr = traces[e];
     var v = inc;
     if (!reset) {
-        v = tr.value * decay(c, t - tr.last) + inc;
+        v = fence(tr.value * decay(c, t - tr.last)) + inc;
     }
     traces[e] = NeuronTrace(v, t);
 }

@@ -29,5 +29,5 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let r_pre = tp.value * decay(r.c_rate, t - tp.last);
     let r_post = tq.value * decay(r.c_rate, t - tq.last);
     let w = syn_state[e.x].weight;
-    syn_state[e.x].weight = apply_dw(w, -(r.rate_eta * r_pre * r_post), r.w_min, r.w_max);
+    syn_state[e.x].weight = apply_dw(w, -(fence(r.rate_eta * r_pre) * r_post), r.w_min, r.w_max);
 }

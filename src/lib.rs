@@ -39,14 +39,17 @@ pub mod shaders;
 mod sim;
 
 pub use backend::{Backend, EngineError};
-pub use model::{CellType, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Izhikevich, IzhikevichNumerics, Param, SpikeSourceArray, SpikeSourcePoisson};
-pub use network::{
-    BuildError, Connector, CurrentSource, Population, PopulationId, PopulationView, Projection, ProjectionId, Receptor, StaticSynapse,
-    Stimulus,
+pub use model::{
+    CellType, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Izhikevich,
+    IzhikevichNumerics, Param, SpikeSourceArray, SpikeSourcePoisson,
 };
 pub use network::{
     AntiHebbianSynapse, DenseMatrix, MultipleSynapses, Pairing, SpikePairRule, StdpMechanism, SynapseType, TsodyksMarkramSynapse,
     WeightDependence, WeightValues,
+};
+pub use network::{
+    BuildError, Connector, CurrentSource, Population, PopulationId, PopulationView, Projection, ProjectionId, Receptor, StaticSynapse,
+    Stimulus,
 };
 pub use random::RandomDistribution;
 pub use record::{AnalogSignal, Segment, SpikeTrain};
@@ -60,8 +63,8 @@ pub mod prelude {
         WeightDependence, WeightValues,
     };
     pub use crate::{
-        Backend, CellType, Connector, CurrentSource, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Izhikevich, IzhikevichNumerics, Param, Population, PopulationId,
-        PopulationView, Projection, RandomDistribution, Receptor, Simulation, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse,
-        Stimulus,
+        Backend, CellType, Connector, CurrentSource, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, IfCondAlpha, IfCondExp,
+        IfCurrAlpha, IfCurrExp, Izhikevich, IzhikevichNumerics, Param, Population, PopulationId, PopulationView, Projection,
+        RandomDistribution, Receptor, Simulation, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse, Stimulus,
     };
 }

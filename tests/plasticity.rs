@@ -1,8 +1,9 @@
 //! Synaptic plasticity on both back ends: weights out and in through the fixed-point format,
 //! the STDP window (additive and multiplicative, all-to-all and nearest-neighbour pairing,
 //! axonal delays), Tsodyks–Markram PSP amplitudes against the analytic recursion, the
-//! anti-Hebbian rate rule switched on and off, weights kept in bounds, and GPU = CPU to the
-//! bit for a plastic recurrent network.
+//! anti-Hebbian rate rule switched on and off, weights kept in bounds, GPU = CPU to the bit
+//! for a plastic recurrent network, the same seed giving the same weights, and runs split into
+//! chunks and runs giving the result of one long run.
 
 mod common;
 use common::*;
@@ -577,5 +578,43 @@ fn same_seed_same_weights_other_seed_other_weights() {
         assert_eq!(a.weights, b.weights, "{backend}: same seed, different weights");
         assert_eq!(a.spikes, b.spikes, "{backend}: same seed, different spikes");
         assert_ne!(a.weights, c.weights, "{backend}: another seed gave the same weights");
+    }
+}
+
+#[test]
+fn plastic_runs_continue_across_chunks_and_runs() {
+    // One 300 ms run in 1000-step chunks equals three 100 ms runs in 37-step chunks.
+    let outcome = |backend: Backend, split: bool| {
+        let mut b = sim(backend, DT, 9);
+        if split {
+            b = b.steps_per_submission(37);
+        }
+        let mut sim = b.build().unwrap();
+        let cells = IfCurrExp { i_offset: RandomDistribution::uniform(0.2, 0.6).into(), ..Default::default() };
+        let pop = sim.create(Population::new(60, cells)).unwrap();
+        let noise = sim.create(Population::new(40, SpikeSourcePoisson { rate: 30.0.into(), ..Default::default() })).unwrap();
+        let rule = StdpMechanism {
+            weight: RandomDistribution::uniform(0.0, 1.0).into(),
+            delay: Some(RandomDistribution::uniform(0.1, 8.0).into()),
+            timing_dependence: SpikePairRule::new(20.0, 20.0, 0.05, 0.05),
+            ..Default::default()
+        };
+        let p = sim.connect(Projection::new(noise, pop, Connector::fixed_probability(0.3), rule)).unwrap();
+        let tm =
+            TsodyksMarkramSynapse { weight: 0.3.into(), delay: Some(RandomDistribution::uniform(0.1, 3.0).into()), ..Default::default() };
+        sim.connect(Projection::new(pop, pop, Connector::fixed_probability(0.1), tm)).unwrap();
+        sim.record(pop, &["spikes"]).unwrap();
+        for _ in 0..if split { 3 } else { 1 } {
+            sim.run(if split { 100.0 } else { 300.0 }).unwrap();
+        }
+        let w: Vec<f64> = sim.connections(p).unwrap().iter().map(|s| s.weight).collect();
+        (w, spike_times(&sim, pop))
+    };
+    for backend in BACKENDS {
+        let (w1, s1) = outcome(backend, false);
+        let (w2, s2) = outcome(backend, true);
+        assert!(s1.iter().map(Vec::len).sum::<usize>() > 200, "{backend}: too few spikes");
+        assert_eq!(s1, s2, "{backend}: spikes differ");
+        assert_eq!(w1, w2, "{backend}: weights differ");
     }
 }

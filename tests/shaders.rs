@@ -12,8 +12,8 @@
 use naga::proc::Layouter;
 use naga::{Expression, Literal, Module, TypeInner};
 use spikeflow::abi::{NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PopInfo, StepParams};
-use spikeflow::model::{if_cond_alpha, if_cond_exp, if_curr_alpha, if_curr_exp, izhikevich, registry, spike_source_poisson};
 use spikeflow::model::{eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, hh_cond_exp};
+use spikeflow::model::{if_cond_alpha, if_cond_exp, if_curr_alpha, if_curr_exp, izhikevich, registry, spike_source_poisson};
 use spikeflow::shaders::{validate, KERNELS};
 use std::collections::BTreeMap;
 use std::mem::{offset_of, size_of};

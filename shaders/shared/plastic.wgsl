@@ -78,6 +78,13 @@ const MAX_DECAY_EXPONENT: f32 = 60.0;
 
 @group(0) @binding(1) var<uniform> plastic: PlasticInfo;
 
+// An opaque identity (n_total < 2^31, so the OR adds nothing). Shader compilers may rewrite
+// float expressions — fuse a·b + c into one rounding, refactor b − a·b — unless a value comes
+// through something they cannot see through; fenced values round exactly as the CPU mirror's.
+fn fence(x: f32) -> f32 {
+    return bitcast<f32>(bitcast<u32>(x) | (plastic.n_total >> 31u));
+}
+
 // u32 → f32, correctly rounded (both parts are exact, the sum rounds once).
 fn u32_to_f32(x: u32) -> f32 {
     return f32(x >> 12u) * 4096.0 + f32(x & 0xFFFu);
@@ -107,7 +114,7 @@ fn apply_dw(w: i32, dw: f32, w_min: i32, w_max: i32) -> i32 {
 fn stdp_depress(r: PlasticRule, w: i32, y: f32) -> i32 {
     var dw = -(r.a_minus * y);
     if (r.kind == RULE_STDP_MULTIPLICATIVE) {
-        dw = -(r.a_minus * i32_to_f32(w - r.w_min) * y);
+        dw = -(fence(r.a_minus * i32_to_f32(w - r.w_min)) * y);
     }
     return apply_dw(w, dw, r.w_min, r.w_max);
 }
@@ -116,7 +123,7 @@ fn stdp_depress(r: PlasticRule, w: i32, y: f32) -> i32 {
 fn stdp_potentiate(r: PlasticRule, w: i32, x: f32) -> i32 {
     var dw = r.a_plus * x;
     if (r.kind == RULE_STDP_MULTIPLICATIVE) {
-        dw = r.a_plus * i32_to_f32(r.w_max - w) * x;
+        dw = fence(r.a_plus * i32_to_f32(r.w_max - w)) * x;
     }
     return apply_dw(w, dw, r.w_min, r.w_max);
 }

@@ -55,6 +55,13 @@ impl PlasticBuffers {
     }
 }
 
+/// Mirrors `fence`: Rust neither fuses nor reassociates float operations, so the identity is
+/// enough on the CPU.
+#[inline(always)]
+pub fn fence(x: f32) -> f32 {
+    x
+}
+
 /// Mirrors `u32_to_f32`.
 #[inline]
 pub fn u32_to_f32(x: u32) -> f32 {
@@ -89,7 +96,7 @@ pub fn apply_dw(w: i32, dw: f32, w_min: i32, w_max: i32) -> i32 {
 pub fn stdp_depress(r: &PlasticRule, w: i32, y: f32) -> i32 {
     let mut dw = -(r.a_minus * y);
     if r.kind == RULE_STDP_MULTIPLICATIVE {
-        dw = -(r.a_minus * i32_to_f32(w - r.w_min) * y);
+        dw = -(fence(r.a_minus * i32_to_f32(w - r.w_min)) * y);
     }
     apply_dw(w, dw, r.w_min, r.w_max)
 }
@@ -99,7 +106,7 @@ pub fn stdp_depress(r: &PlasticRule, w: i32, y: f32) -> i32 {
 pub fn stdp_potentiate(r: &PlasticRule, w: i32, x: f32) -> i32 {
     let mut dw = r.a_plus * x;
     if r.kind == RULE_STDP_MULTIPLICATIVE {
-        dw = r.a_plus * i32_to_f32(r.w_max - w) * x;
+        dw = fence(r.a_plus * i32_to_f32(r.w_max - w)) * x;
     }
     apply_dw(w, dw, r.w_min, r.w_max)
 }

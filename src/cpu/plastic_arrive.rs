@@ -1,6 +1,6 @@
 //! Mirror of `shaders/plastic_arrive.wgsl`.
 
-use super::plastic::{decay, i32_to_f32, stdp_depress, PlasticBuffers};
+use super::plastic::{decay, fence, i32_to_f32, stdp_depress, PlasticBuffers};
 use crate::abi::*;
 
 /// Mirrors `lower_bound_delay`.
@@ -38,16 +38,16 @@ fn arrive(b: &mut PlasticBuffers, j: usize, t: u32, ring: &mut [i32], status: &m
     let mut value = st.weight;
     if r.kind == RULE_TSODYKS_MARKRAM {
         let h = t - st.last;
-        let rec = 1.0 + (st.b - st.a * st.b - 1.0) * decay(r.c_rec, h);
+        let rec = 1.0 + fence(fence(fence(st.b - fence(st.a * st.b)) - 1.0) * decay(r.c_rec, h));
         let mut u = r.tm_u;
         if r.c_facil > 0.0 {
-            u = r.tm_u + st.a * (1.0 - r.tm_u) * decay(r.c_facil, h);
+            u = r.tm_u + fence(fence(st.a * (1.0 - r.tm_u)) * decay(r.c_facil, h));
         }
         st.a = u;
         st.b = rec;
-        value = (i32_to_f32(st.weight) * (u * rec)).round_ties_even() as i32;
+        value = (i32_to_f32(st.weight) * fence(u * rec)).round_ties_even() as i32;
     } else if r.kind != RULE_ANTI_HEBBIAN {
-        let x = st.a * decay(r.c_plus, t - st.last);
+        let x = fence(st.a * decay(r.c_plus, t - st.last));
         if r.flags & RULE_FLAG_ENABLED != 0 {
             let post = (packed & b.info.target_mask) % b.info.n_total;
             let tr = b.traces[(r.post_trace + post - r.post_offset) as usize];

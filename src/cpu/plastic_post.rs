@@ -1,6 +1,6 @@
 //! Mirror of `shaders/plastic_post.wgsl`.
 
-use super::plastic::{decay, stdp_potentiate, PlasticBuffers};
+use super::plastic::{decay, fence, stdp_potentiate, PlasticBuffers};
 use crate::abi::*;
 use crate::network::build::NONE;
 
@@ -9,7 +9,7 @@ fn bump(traces: &mut [NeuronTrace], e: u32, inc: f32, c: f32, reset: bool, t: u3
     let tr = traces[e as usize];
     let mut v = inc;
     if !reset {
-        v = tr.value * decay(c, t - tr.last) + inc;
+        v = fence(tr.value * decay(c, t - tr.last)) + inc;
     }
     traces[e as usize] = NeuronTrace { value: v, last: t };
 }

@@ -1,6 +1,6 @@
 //! Mirror of `shaders/plastic_rate.wgsl`.
 
-use super::plastic::{apply_dw, decay, PlasticBuffers};
+use super::plastic::{apply_dw, decay, fence, PlasticBuffers};
 use crate::abi::{StepParams, RULE_FLAG_ENABLED};
 
 /// The anti-Hebbian rate rule on every rate-rule synapse whose rule is due and enabled.
@@ -19,6 +19,6 @@ pub fn plastic_rate(step: &StepParams, b: &mut PlasticBuffers) {
         let r_pre = tp.value * decay(r.c_rate, t - tp.last);
         let r_post = tq.value * decay(r.c_rate, t - tq.last);
         let w = b.state[q].weight;
-        b.state[q].weight = apply_dw(w, -(r.rate_eta * r_pre * r_post), r.w_min, r.w_max);
+        b.state[q].weight = apply_dw(w, -(fence(r.rate_eta * r_pre) * r_post), r.w_min, r.w_max);
     }
 }

@@ -1,7 +1,8 @@
 //! Plastic synapses on the device: what is stored, which kernel does what, and when.
 //!
-//! Projections whose synapse type has dynamics ([`StdpMechanism`], [`TsodyksMarkramSynapse`],
-//! [`AntiHebbianSynapse`]) do not go into the static CSR that `propagate` walks. They form a
+//! Projections whose synapse type has dynamics ([`StdpMechanism`](super::StdpMechanism),
+//! [`TsodyksMarkramSynapse`](super::TsodyksMarkramSynapse),
+//! [`AntiHebbianSynapse`](super::AntiHebbianSynapse)) do not go into the static CSR that `propagate` walks. They form a
 //! second CSR over global presynaptic indices, the **plastic CSR**, which is delivered at
 //! arrival time by its own kernels.
 //!
@@ -76,7 +77,9 @@
 //! Each synapse's state is written by exactly one thread per kernel (one arrival per synapse
 //! per step, one postsynaptic spike per neuron per step), kernels run in schedule order, the
 //! ring is integer, and the f32 arithmetic uses only +, × and spikeflow's `sf_exp` with
-//! integer↔float conversions that are exact or correctly rounded; the CPU mirrors
+//! integer↔float conversions that are exact or correctly rounded; products that feed a sum pass
+//! through an opaque identity (`fence`) so that no shader compiler fuses or refactors them
+//! (Mesa rewrites inexact float expressions; see the Izhikevich kernel); the CPU mirrors
 //! (`cpu::plastic_*`) do the same operations in the same order, so both back ends give the same
 //! weights to the bit. Weights are i32 fixed point in the scale of their target
 //! (population, channel); for learning rules the scale is chosen with `max(|w_min|, |w_max|)`

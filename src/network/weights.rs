@@ -133,7 +133,8 @@ pub enum WeightError {
     #[error(
         "projection '{projection}'.weight: the summed |weight| onto '{population}' neuron {neuron} would be {summed}, more than \
          the {capacity} that the fixed-point scale of its {receptor} input (chosen when the network was built) can hold; \
-         weights are never clipped: set smaller weights, or give the projection these weights before the first run"
+         weights are never clipped: set smaller weights, or give them to the projection's synapse type, from which the \
+         scale is chosen"
     )]
     OutOfRange {
         /// Projection label.
