@@ -29,9 +29,9 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(about = "Izhikevich (2006) polychronization network: STDP with axonal delays")]
 struct Args {
-    /// Simulated time, ms.
-    #[arg(long, default_value_t = 60_000.0)]
-    duration: f64,
+    /// Simulated time, seconds.
+    #[arg(long, default_value_t = 60.0)]
+    seconds: f64,
     /// gpu or cpu.
     #[arg(long, default_value = "cpu")]
     backend: Backend,
@@ -52,6 +52,7 @@ const DRIFT: f64 = 0.01;
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    let duration = args.seconds * 1000.0;
     let mut sim = Simulation::builder().dt(1.0).seed(args.seed).backend(args.backend).progress(true).build()?;
     let n = N_EXC + N_INH;
     let per = |exc: f64, inh: f64| Param::from((0..n).map(|i| if i < N_EXC { exc } else { inh }).collect::<Vec<_>>());
@@ -88,9 +89,16 @@ fn main() -> Result<()> {
     // applied between one-second runs through the weights-out/in API.
     let t0 = Instant::now();
     let mut done = 0.0;
-    while done < args.duration {
-        let chunk = (args.duration - done).min(1000.0);
+    while done < duration {
+        let chunk = (duration - done).min(1000.0);
         sim.run(chunk)?;
+        // Firing rates of this second (as the paper's script prints them).
+        let seg = sim.get_data(net)?;
+        let in_chunk = |r: std::ops::Range<usize>| -> f64 {
+            let c: usize = seg.spiketrains[r.clone()].iter().map(|s| s.times.iter().filter(|&&t| t > done && t <= done + chunk).count()).sum();
+            c as f64 / r.len() as f64 / (chunk / 1000.0)
+        };
+        eprintln!("t = {:>5.0} s: exc {:5.2} Hz, inh {:5.2} Hz", (done + chunk) / 1000.0, in_chunk(0..N_EXC), in_chunk(N_EXC..n));
         done += chunk;
         if chunk == 1000.0 {
             let w: Vec<f64> = sim.connections(plastic)?.iter().map(|s| (s.weight + DRIFT).min(W_MAX)).collect();
@@ -107,18 +115,22 @@ fn main() -> Result<()> {
     let frac = |f: &dyn Fn(f64) -> bool| w.iter().filter(|&&x| f(x)).count() as f64 / w.len() as f64;
     let (low, high) = (frac(&|x| x < 0.1 * W_MAX), frac(&|x| x > 0.9 * W_MAX));
     let seg = sim.get_data(net)?;
-    let last_s = args.duration.min(1000.0);
+    let last_s = duration.min(1000.0);
     let rate = |range: std::ops::Range<usize>| {
         let spikes: usize =
-            seg.spiketrains[range.clone()].iter().map(|s| s.times.iter().filter(|&&t| t > args.duration - last_s).count()).sum();
+            seg.spiketrains[range.clone()].iter().map(|s| s.times.iter().filter(|&&t| t > duration - last_s).count()).sum();
         spikes as f64 / range.len() as f64 / (last_s / 1000.0)
     };
     let (rate_exc, rate_inh) = (rate(0..N_EXC), rate(N_EXC..n));
+    // Plastic throughput: every excitatory spike reaches its 100 plastic synapses (depression
+    // and transmission) and every spike of the network updates its incoming plastic synapses.
+    let exc_spikes: usize = seg.spiketrains[0..N_EXC].iter().map(|s| s.times.len()).sum();
+    let all_spikes: usize = seg.spiketrains.iter().map(|s| s.times.len()).sum();
     let edges: Vec<f64> = (0..=BINS).map(|k| W_MAX * k as f64 / BINS as f64).collect();
     histogram(
         &args.plot,
         &Histogram {
-            title: format!("Izhikevich 2006: excitatory weights after {:.0} s", args.duration / 1000.0),
+            title: format!("Izhikevich 2006: excitatory weights after {:.0} s", duration / 1000.0),
             x_label: "weight (mV)".into(),
             y_label: "synapses".into(),
             edges: edges.clone(),
@@ -127,7 +139,7 @@ fn main() -> Result<()> {
     )?;
     eprintln!(
         "{:.0} s simulated in {wall:.1} s on {}; weights < 1 mV: {:.0} %, > 9 mV: {:.0} %; rates {rate_exc:.1} Hz (exc), {rate_inh:.1} Hz (inh) in the last second",
-        args.duration / 1000.0,
+        duration / 1000.0,
         sim.adapter_name(),
         100.0 * low,
         100.0 * high
@@ -135,7 +147,7 @@ fn main() -> Result<()> {
     println!(
         "{}",
         serde_json::json!({
-            "duration_ms": args.duration,
+            "duration_ms": duration,
             "w_max": W_MAX,
             "bin_edges": edges,
             "histogram": counts,
@@ -144,6 +156,11 @@ fn main() -> Result<()> {
             "rate_exc_hz_last_second": rate_exc,
             "rate_inh_hz_last_second": rate_inh,
             "wall_s": wall,
+            "plastic_synapses": w.len(),
+            "exc_spikes": exc_spikes,
+            "spikes": all_spikes,
+            "plastic_arrivals_per_s": exc_spikes as f64 * 100.0 / wall,
+            "adapter": sim.adapter_name(),
             "backend": args.backend,
         })
     );
