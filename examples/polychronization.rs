@@ -95,7 +95,8 @@ fn main() -> Result<()> {
         // Firing rates of this second (as the paper's script prints them).
         let seg = sim.get_data(net)?;
         let in_chunk = |r: std::ops::Range<usize>| -> f64 {
-            let c: usize = seg.spiketrains[r.clone()].iter().map(|s| s.times.iter().filter(|&&t| t > done && t <= done + chunk).count()).sum();
+            let c: usize =
+                seg.spiketrains[r.clone()].iter().map(|s| s.times.iter().filter(|&&t| t > done && t <= done + chunk).count()).sum();
             c as f64 / r.len() as f64 / (chunk / 1000.0)
         };
         eprintln!("t = {:>5.0} s: exc {:5.2} Hz, inh {:5.2} Hz", (done + chunk) / 1000.0, in_chunk(0..N_EXC), in_chunk(N_EXC..n));
@@ -117,8 +118,7 @@ fn main() -> Result<()> {
     let seg = sim.get_data(net)?;
     let last_s = duration.min(1000.0);
     let rate = |range: std::ops::Range<usize>| {
-        let spikes: usize =
-            seg.spiketrains[range.clone()].iter().map(|s| s.times.iter().filter(|&&t| t > duration - last_s).count()).sum();
+        let spikes: usize = seg.spiketrains[range.clone()].iter().map(|s| s.times.iter().filter(|&&t| t > duration - last_s).count()).sum();
         spikes as f64 / range.len() as f64 / (last_s / 1000.0)
     };
     let (rate_exc, rate_inh) = (rate(0..N_EXC), rate(N_EXC..n));

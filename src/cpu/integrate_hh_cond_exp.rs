@@ -19,23 +19,10 @@ use crate::model::hh_cond_exp::k;
 /// Mirrors `HH_SPIKE_CROSSING` (mV).
 const HH_SPIKE_CROSSING: f32 = 0.0;
 
-/// One step of every neuron of an HH_cond_exp population.
-pub fn integrate_hh_cond_exp(g: &mut Globals, b: &mut PopBuffers) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked above); the body is plain safe Rust.
-        unsafe { avx2(g, b) };
-        return;
-    }
-    body(g, b);
-}
-
-/// The same body compiled for AVX2 (8 lanes); no FMA is enabled, so no contraction changes bits.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn avx2(g: &mut Globals, b: &mut PopBuffers) {
-    body(g, b);
-}
+simd_kernel!(
+    /// One step of every neuron of an HH_cond_exp population.
+    integrate_hh_cond_exp
+);
 
 #[inline(always)]
 fn body(g: &mut Globals, b: &mut PopBuffers) {

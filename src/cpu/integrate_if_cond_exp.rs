@@ -8,23 +8,10 @@ use super::math::sf_exp;
 use super::population::*;
 use crate::model::if_cond_exp::k;
 
-/// One step of every neuron of an IF_cond_exp population.
-pub fn integrate_if_cond_exp(g: &mut Globals, b: &mut PopBuffers) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked above); the body is plain safe Rust.
-        unsafe { avx2(g, b) };
-        return;
-    }
-    body(g, b);
-}
-
-/// The same body compiled for AVX2 (8 lanes); no FMA is enabled, so no contraction changes bits.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn avx2(g: &mut Globals, b: &mut PopBuffers) {
-    body(g, b);
-}
+simd_kernel!(
+    /// One step of every neuron of an IF_cond_exp population.
+    integrate_if_cond_exp
+);
 
 #[inline(always)]
 fn body(g: &mut Globals, b: &mut PopBuffers) {

@@ -2,6 +2,30 @@
 //! GPU threads become loop iterations; GPU atomics become plain integer adds, which give the
 //! same sums because integer addition does not depend on order.
 
+/// Defines the public kernel `$name(g, b)`: it runs the file's `body` compiled for AVX2 when
+/// the CPU has it (8 lanes; FMA is not enabled, so no contraction changes a bit) and the
+/// baseline build otherwise. Every CPU kernel with vectorised passes is declared with it.
+macro_rules! simd_kernel {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub fn $name(g: &mut $crate::cpu::population::Globals, b: &mut $crate::cpu::population::PopBuffers) {
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked above); the body is plain safe Rust.
+                unsafe { avx2(g, b) };
+                return;
+            }
+            body(g, b);
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2(g: &mut $crate::cpu::population::Globals, b: &mut $crate::cpu::population::PopBuffers) {
+            body(g, b);
+        }
+    };
+}
+
 pub mod adex;
 pub mod integrate_eif_cond_alpha_isfa_ista;
 pub mod integrate_eif_cond_exp_isfa_ista;
