@@ -54,7 +54,7 @@ fn main() -> Result<()> {
                 Backend::Gpu
             }
             Err(e) => {
-                println!("no GPU adapter found ({e});\nrunning on the CPU back end instead.");
+                println!("{e}\nrunning on the CPU back end instead.");
                 Backend::Cpu
             }
         },
