@@ -74,7 +74,8 @@ fn main() -> Result<()> {
         weight_dependence: WeightDependence::additive(0.0, W_MAX),
         weight: 6.0.into(),
         delay: Some(RandomDistribution::uniform_int(1, 20).into()),
-        ..Default::default()
+        // Izhikevich 2006: the delays are axonal (the synapse sees the spike where it arrives).
+        dendritic_delay_fraction: 0.0,
     };
     let targets = Connector::fixed_number_post(100).allow_self_connections(false);
     let plastic = sim.connect(Projection::new(exc.clone(), net, targets.clone(), stdp).label("exc"))?;

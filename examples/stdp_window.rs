@@ -1,6 +1,7 @@
 //! The STDP window of PyNN's additive rule, measured: isolated pre/post pairs at
 //! Δt = t_post − (t_pre + delay) from −50 to +50 ms, one synapse each (A_plus 0.01,
-//! A_minus 0.012, tau_plus = tau_minus = 20 ms, w 0.5 in [0, 1], delay 1 ms). The presynaptic
+//! A_minus 0.012, tau_plus = tau_minus = 20 ms, w 0.5 in [0, 1], delay 1 ms, axonal:
+//! `dendritic_delay_fraction = 0`). The presynaptic
 //! spikes come from a SpikeSourceArray, the postsynaptic ones from one-step current pulses.
 //! Prints one JSON object on the last line: `{"dt_ms": [...], "dw": [...]}`.
 //!
@@ -40,7 +41,8 @@ fn main() -> Result<()> {
         let t = 100.0 + DELAY + dt_ms - DT;
         sim.inject(CurrentSource::step(vec![t, t + DT], vec![500.0, 0.0]), post.view([i]))?;
     }
-    let rule = StdpMechanism::new(SpikePairRule::new(20.0, 20.0, 0.01, 0.012), WeightDependence::additive(0.0, 1.0), W0, DELAY);
+    let rule = StdpMechanism::new(SpikePairRule::new(20.0, 20.0, 0.01, 0.012), WeightDependence::additive(0.0, 1.0), W0, DELAY)
+        .dendritic_delay_fraction(0.0);
     let proj = sim.connect(Projection::new(pre, post, Connector::OneToOne, rule).label("stdp"))?;
     sim.record(post, &["spikes"])?;
     sim.run(200.0)?;

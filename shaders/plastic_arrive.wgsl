@@ -1,9 +1,11 @@
 // Plastic synapses, stage 2 of 4 (src/network/plastic.rs): presynaptic spikes reaching their
-// synapses at T = step + 1. Each item f < total is one (spike of step s - d, delay class d);
-// its synapses of delay d (a contiguous segment of the delay-sorted row) update their state
-// (STDP presynaptic trace and depression, Tsodyks–Markram u and R) and add the weight they
-// transmit into ring slot T. Items f < count_now also append step s's spikes of neurons with
-// plastic rows to the spike history. Indirect dispatch sized by plastic_window; each item has
+// synapses at T = step + 1. Each item f < total is one (spike of step s - d, axonal delay class
+// d; d = 0 takes this step's spike list); its synapses of axonal delay d (a contiguous segment
+// of the delay-sorted row) update their state (STDP presynaptic trace and depression, with the
+// postsynaptic trace of their dendritic class; Tsodyks–Markram u and R) and add the weight they
+// transmit into ring slot T + e (e: the synapse's dendritic delay). Items f < count_now also
+// append step s's spikes of neurons with plastic rows or incoming STDP synapses to the spike
+// history. Indirect dispatch sized by plastic_window; each item has
 // `arrive_threads` threads (a power of two dividing the workgroup) striding its segment; each
 // synapse is written by one thread.
 // CPU mirror: spikeflow::cpu::plastic_arrive.
@@ -22,6 +24,7 @@ const I32_MIN: i32 = -2147483647 - 1;
 @group(0) @binding(9) var<storage, read> traces: array<NeuronTrace>;
 @group(0) @binding(10) var<storage, read_write> ring: array<atomic<i32>>;
 @group(0) @binding(11) var<storage, read_write> status: array<atomic<u32>>;
+@group(0) @binding(12) var<storage, read> post_ptr: array<u32>;
 
 // First position in [beg, end) whose delay is >= d (rows are sorted by packed word).
 fn lower_bound_delay(beg: u32, end: u32, d: u32) -> u32 {
@@ -52,7 +55,8 @@ fn deliver(packed: u32, w: i32, t: u32) {
 // Synapse j receives a presynaptic spike at T = t.
 fn arrive(j: u32, t: u32) {
     let m = syn_meta[j];
-    let r = rules[m.y];
+    let r = rules[m.y & PLASTIC_RULE_MASK];
+    let k = m.y >> PLASTIC_DCLASS_SHIFT;
     var st = syn_state[j];
     var value = st.weight;
     if (r.kind == RULE_TSODYKS_MARKRAM) {
@@ -69,7 +73,7 @@ fn arrive(j: u32, t: u32) {
         let x = fence(st.a * decay(r.c_plus, t - st.last));
         if ((r.flags & RULE_FLAG_ENABLED) != 0u) {
             let post = (m.x & plastic.target_mask) % plastic.n_total;
-            let tr = traces[r.post_trace + post - r.post_offset];
+            let tr = traces[post_trace_index(r, post, k)];
             let y = tr.value * decay(r.c_minus, t - tr.last);
             st.weight = stdp_depress(r, st.weight, y);
         }
@@ -82,7 +86,7 @@ fn arrive(j: u32, t: u32) {
     }
     st.last = t;
     syn_state[j] = st;
-    deliver(m.x, value, t);
+    deliver(m.x, value, t + sched[sched_dclass_at() + k]);
 }
 
 @compute @workgroup_size(64)
@@ -93,14 +97,14 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n
     let t = s + 1u;
     let h = plastic.hist_len;
     let m = plastic.n_classes;
-    let prefix_at = PLASTIC_SCHED_HEADER_WORDS + m;
+    let prefix_at = sched_prefix_at();
     let total = sched[3];
     let count_now = sched[4];
     let n_items = max(total, count_now);
     for (var f = id.x / tpi; f < n_items; f += num_wg.x * 64u / tpi) {
         if (lane == 0u && f < count_now) {
             let gi = spikes[SPIKE_HEADER_WORDS + step_params.parity * plastic.n_total + f];
-            if (row_ptr[gi + 1u] > row_ptr[gi]) {
+            if (row_ptr[gi + 1u] > row_ptr[gi] || post_ptr[gi + 1u] > post_ptr[gi]) {
                 let at = atomicAdd(&hist[s % h], 1u);
                 atomicStore(&hist[h + (s % h) * plastic.n_total + at], gi);
             }
@@ -118,8 +122,13 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n
                 }
             }
             let d = sched[PLASTIC_SCHED_HEADER_WORDS + lo];
-            let slot = (s - d) % h;
-            let pre = atomicLoad(&hist[h + slot * plastic.n_total + (f - sched[prefix_at + lo])]);
+            let at = f - sched[prefix_at + lo];
+            var pre = 0u;
+            if (d == 0u) {
+                pre = spikes[SPIKE_HEADER_WORDS + step_params.parity * plastic.n_total + at];
+            } else {
+                pre = atomicLoad(&hist[h + ((s - d) % h) * plastic.n_total + at]);
+            }
             let beg = lower_bound_delay(row_ptr[pre], row_ptr[pre + 1u], d);
             let end = lower_bound_delay(beg, row_ptr[pre + 1u], d + 1u);
             for (var j = beg + lane; j < end; j += tpi) {

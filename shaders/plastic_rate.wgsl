@@ -19,7 +19,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let t = step_params.step + 1u;
     let e = rate_syn[i];
     let m = syn_meta[e.x];
-    let r = rules[m.y];
+    let r = rules[m.y & PLASTIC_RULE_MASK];
     if ((r.flags & RULE_FLAG_ENABLED) == 0u || t % r.period != 0u) {
         return;
     }

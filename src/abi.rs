@@ -119,9 +119,9 @@ pub struct PlasticInfo {
     pub target_bits: u32,
     /// (1 << target_bits) - 1.
     pub target_mask: u32,
-    /// Steps of spike history kept (largest plastic delay + 1).
+    /// Steps of spike history kept (largest axonal or dendritic plastic delay + 1).
     pub hist_len: u32,
-    /// Distinct delays of plastic synapses (delay classes).
+    /// Distinct axonal delays of plastic synapses (delay classes).
     pub n_classes: u32,
     /// Rules (one per plastic projection).
     pub n_rules: u32,
@@ -133,8 +133,8 @@ pub struct PlasticInfo {
     /// Threads of `plastic_post` per postsynaptic spike: a power of two ≤ 64 near the mean
     /// number of incoming STDP synapses.
     pub post_threads: u32,
-    /// Padding.
-    pub pad0: u32,
+    /// Distinct dendritic delays of plastic synapses (dendritic classes; class 0 is delay 0).
+    pub n_dclasses: u32,
     /// Padding.
     pub pad1: u32,
 }
@@ -209,9 +209,14 @@ pub const RULE_FLAG_ENABLED: u32 = 1;
 /// Rule flag: STDP with nearest-neighbour pairing.
 pub const RULE_FLAG_NEAREST: u32 = 2;
 /// Words before the delay classes in the plastic schedule buffer: the indirect-dispatch
-/// triple of `plastic_arrive`, the window's item total, this step's spike count, and the
-/// indirect-dispatch triple of `plastic_post`.
-pub const PLASTIC_SCHED_HEADER_WORDS: usize = 8;
+/// triple of `plastic_arrive`, the window's item total, this step's spike count, the
+/// indirect-dispatch triple of `plastic_post` and its item total from the history.
+pub const PLASTIC_SCHED_HEADER_WORDS: usize = 9;
+/// The rule index in the second word of a plastic synapse's meta (its dendritic class is in
+/// the bits above, `meta.y >> PLASTIC_DCLASS_SHIFT`).
+pub const PLASTIC_RULE_MASK: u32 = 0xFFFF;
+/// Shift of the dendritic class in the second word of a plastic synapse's meta.
+pub const PLASTIC_DCLASS_SHIFT: u32 = 16;
 
 /// Per-synapse state of a plastic synapse. Mirrors `PlasticState` in
 /// `shaders/shared/plastic.wgsl`.

@@ -56,8 +56,9 @@ fn run_pairs(backend: Backend, synapse: impl Into<SynapseType>, pre: &[Vec<f64>]
     Pairs { w: syn.iter().map(|s| s.weight).collect(), pre: spike_times(&sim, src), post: spike_times(&sim, cells) }
 }
 
+/// Additive or multiplicative STDP with tau± 20 ms and an axonal delay.
 fn stdp(a_plus: f64, a_minus: f64, wd: WeightDependence, w0: impl Into<Param>, delay: f64) -> StdpMechanism {
-    StdpMechanism::new(SpikePairRule::new(20.0, 20.0, a_plus, a_minus), wd, w0, delay)
+    StdpMechanism::new(SpikePairRule::new(20.0, 20.0, a_plus, a_minus), wd, w0, delay).dendritic_delay_fraction(0.0)
 }
 
 /// Pre spike at 100 ms, post pulses placed so that t_post − (t_pre + delay) runs over `dts`.
@@ -89,6 +90,63 @@ fn additive_stdp_window_matches_the_exponentials() {
                 let dw = p.w[i] - 0.5;
                 assert!((dw - expected).abs() <= 0.01 * expected.abs(), "{backend}, delay {delay}: Δt {dt}: Δw {dw}, expected {expected}");
             }
+        }
+    }
+}
+
+#[test]
+fn dendritic_delays_time_pairs_where_the_spikes_meet() {
+    // Delay d split into a dendritic part e = round(f·d) and an axonal part d − e: the pair is
+    // timed at the synapse, Δt = (t_post + e) − (t_pre + d − e). Pairs are placed so that this
+    // Δt runs over `dts`, across 0 (f = 1: NEST's convention, Δt = t_post + d − t_pre).
+    let dts: Vec<f64> = (-6..=6).map(|k| f64::from(k) * 2.5).collect();
+    for backend in BACKENDS {
+        for (f, delay) in [(1.0, 1.0), (1.0, 5.0), (0.5, 4.0), (0.25, 3.0)] {
+            let e = (f * delay / DT).round_ties_even() * DT;
+            let pre = vec![vec![100.0]; dts.len()];
+            let post: Vec<Vec<f64>> = dts.iter().map(|x| vec![100.0 + delay - 2.0 * e + x - DT]).collect();
+            let rule = StdpMechanism::new(SpikePairRule::new(20.0, 20.0, 0.01, 0.012), WeightDependence::additive(0.0, 1.0), 0.5, delay)
+                .dendritic_delay_fraction(f);
+            let p = run_pairs(backend, rule, &pre, &post, 200.0);
+            for (i, &want) in dts.iter().enumerate() {
+                let dt = p.post[i][0] + e - (p.pre[i][0] + delay - e);
+                assert!((dt - want).abs() < 1e-9, "{backend}: pair {i} has Δt {dt}, wanted {want}");
+                let expected = if dt >= 0.0 { 0.01 * (-dt / 20.0).exp() } else { -0.012 * (dt / 20.0).exp() };
+                let dw = p.w[i] - 0.5;
+                assert!(
+                    (dw - expected).abs() <= 0.01 * expected.abs(),
+                    "{backend}, f {f}, delay {delay}: Δt {dt}: Δw {dw}, expected {expected}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn one_neuron_sees_each_dendritic_delay_class_separately() {
+    // Three sources fire at 100 ms onto one cell through delays 1, 3 and 7 ms, wholly dendritic;
+    // the cell spikes at 110 ms. Each synapse pairs at Δt = 10 ms + its delay: the
+    // back-propagating spike reaches the three synapses at three different times.
+    let delays = [1.0, 3.0, 7.0];
+    for backend in BACKENDS {
+        let mut sim = sim(backend, DT, 1).build().unwrap();
+        let src = sim.create(Population::new(3, SpikeSourceArray::new(vec![100.0]))).unwrap();
+        let cell = sim.create(Population::new(1, IfCurrExp::default())).unwrap();
+        sim.inject(pulses(&[110.0 - DT]), cell).unwrap();
+        let conn = Connector::FromList {
+            conn_list: (0..3).map(|j| Connection { pre: j, post: 0, weight: None, delay: Some(delays[j]) }).collect(),
+        };
+        let rule = StdpMechanism::new(SpikePairRule::new(20.0, 20.0, 0.01, 0.012), WeightDependence::additive(0.0, 1.0), 0.5, 1.0);
+        assert_eq!(rule.dendritic_delay_fraction, 1.0, "PyNN's default");
+        let proj = sim.connect(Projection::new(src, cell, conn, rule)).unwrap();
+        sim.record(cell, &["spikes"]).unwrap();
+        sim.run(150.0).unwrap();
+        assert_eq!(spike_times(&sim, cell)[0], vec![110.0], "{backend}");
+        for s in sim.connections(proj).unwrap() {
+            assert_eq!(s.delay, delays[s.pre as usize], "delays read back whole");
+            let expected = 0.01 * (-(10.0 + s.delay) / 20.0).exp();
+            let dw = s.weight - 0.5;
+            assert!((dw - expected).abs() <= 0.01 * expected, "{backend}: delay {}: Δw {dw}, expected {expected}", s.delay);
         }
     }
 }
@@ -164,7 +222,7 @@ fn all_to_all_and_nearest_neighbour_pairing() {
             if nearest {
                 timing = timing.nearest();
             }
-            let syn = StdpMechanism::new(timing, WeightDependence::additive(0.0, 1.0), 0.5, 1.0);
+            let syn = StdpMechanism::new(timing, WeightDependence::additive(0.0, 1.0), 0.5, 1.0).dendritic_delay_fraction(0.0);
             let p = run_pairs(backend, syn, &pre, &post, 200.0);
             assert_eq!(p.post[0], vec![121.0]);
             assert_eq!(p.post[1], vec![80.0, 90.0]);
@@ -461,8 +519,8 @@ fn bad_plasticity_parameters_are_errors_naming_field_and_rule() {
     expect(bounds.into(), curr, "weight_dependence.w_min", "≤ w_max");
     let outside = stdp(0.01, 0.01, WeightDependence::additive(0.0, 1.0), 2.0, 1.0);
     expect(outside.into(), curr, "weight", "[w_min, w_max]");
-    let ddf = StdpMechanism { dendritic_delay_fraction: 1.0, weight: 0.5.into(), ..Default::default() };
-    expect(ddf.into(), curr, "dendritic_delay_fraction", "only 0");
+    let ddf = StdpMechanism { dendritic_delay_fraction: 1.5, weight: 0.5.into(), ..Default::default() };
+    expect(ddf.into(), curr, "dendritic_delay_fraction", "[0, 1]");
     for u in [0.0, 1.5, f64::NAN] {
         expect(TsodyksMarkramSynapse { u, ..Default::default() }.into(), curr, "U", "(0, 1]");
     }
@@ -524,7 +582,7 @@ fn plastic_network(backend: Backend, seed: u64) -> NetworkOutcome {
         weight_dependence: WeightDependence::additive(0.0, 0.3),
         weight: RandomDistribution::uniform(0.0, 0.3).into(),
         delay: Some(delay(0.1, 5.0)),
-        ..Default::default()
+        dendritic_delay_fraction: 0.5,
     };
     let to_inh = TsodyksMarkramSynapse { weight: 0.4.into(), delay: Some(delay(0.5, 2.0)), u: 0.1, tau_rec: 80.0, tau_facil: 400.0 };
     let from_inh = TsodyksMarkramSynapse { weight: (-0.8).into(), delay: Some(1.0.into()), ..Default::default() };

@@ -56,7 +56,7 @@ fn plastic_structs() -> Vec<StructLayout> {
             "PlasticInfo",
             size_of::<PlasticInfo>(),
             rust_fields!(PlasticInfo; n_total, ring_len, target_bits, target_mask, hist_len, n_classes, n_rules, n_rate,
-                arrive_threads, post_threads, pad0, pad1),
+                arrive_threads, post_threads, n_dclasses, pad1),
         ),
         (
             "PlasticRule",
@@ -298,7 +298,7 @@ fn shared_abi_constants_match() {
 fn plastic_abi_constants_match() {
     // Rule kinds and flags and the schedule header, defined by hand in shaders/shared/plastic.wgsl.
     use spikeflow::abi::*;
-    let expected: [(&str, i64); 7] = [
+    let expected: [(&str, i64); 9] = [
         ("RULE_STDP_ADDITIVE", RULE_STDP_ADDITIVE.into()),
         ("RULE_STDP_MULTIPLICATIVE", RULE_STDP_MULTIPLICATIVE.into()),
         ("RULE_TSODYKS_MARKRAM", RULE_TSODYKS_MARKRAM.into()),
@@ -306,6 +306,8 @@ fn plastic_abi_constants_match() {
         ("RULE_FLAG_ENABLED", RULE_FLAG_ENABLED.into()),
         ("RULE_FLAG_NEAREST", RULE_FLAG_NEAREST.into()),
         ("PLASTIC_SCHED_HEADER_WORDS", PLASTIC_SCHED_HEADER_WORDS as i64),
+        ("PLASTIC_RULE_MASK", PLASTIC_RULE_MASK.into()),
+        ("PLASTIC_DCLASS_SHIFT", PLASTIC_DCLASS_SHIFT.into()),
     ];
     for kernel in KERNELS.iter().map(|(k, _)| *k).filter(|k| k.starts_with("plastic_")) {
         let all = int_constants(&validate(kernel).unwrap(), "");

@@ -16,7 +16,7 @@ struct PlasticInfo {
     n_rate: u32,
     arrive_threads: u32,
     post_threads: u32,
-    pad0: u32,
+    n_dclasses: u32,
     pad1: u32,
 }
 
@@ -68,7 +68,9 @@ const RULE_TSODYKS_MARKRAM: u32 = 2u;
 const RULE_ANTI_HEBBIAN: u32 = 3u;
 const RULE_FLAG_ENABLED: u32 = 1u;
 const RULE_FLAG_NEAREST: u32 = 2u;
-const PLASTIC_SCHED_HEADER_WORDS: u32 = 8u;
+const PLASTIC_SCHED_HEADER_WORDS: u32 = 9u;
+const PLASTIC_RULE_MASK: u32 = 0xFFFFu;
+const PLASTIC_DCLASS_SHIFT: u32 = 16u;
 const SPIKE_HEADER_WORDS: u32 = 8u;
 const MAX_DISPATCH: u32 = 65535u;
 const STATUS_RING_SATURATED: u32 = 1u;
@@ -77,6 +79,25 @@ const NONE: u32 = 0xFFFFFFFFu;
 const MAX_DECAY_EXPONENT: f32 = 60.0;
 
 @group(0) @binding(1) var<uniform> plastic: PlasticInfo;
+
+// The schedule buffer: header, the delay classes (axonal, m = n_classes), their prefix sums
+// (m + 1), the dendritic classes (nd = n_dclasses, class 0 is 0) and their prefix sums (nd + 1).
+fn sched_prefix_at() -> u32 {
+    return PLASTIC_SCHED_HEADER_WORDS + plastic.n_classes;
+}
+
+fn sched_dclass_at() -> u32 {
+    return PLASTIC_SCHED_HEADER_WORDS + 2u * plastic.n_classes + 1u;
+}
+
+fn sched_dprefix_at() -> u32 {
+    return sched_dclass_at() + plastic.n_dclasses;
+}
+
+// The STDP postsynaptic trace of neuron gi as synapses of dendritic class k see it.
+fn post_trace_index(r: PlasticRule, gi: u32, k: u32) -> u32 {
+    return r.post_trace + (gi - r.post_offset) * plastic.n_dclasses + k;
+}
 
 // An opaque identity (n_total < 2^31, so the OR adds nothing). Shader compilers may rewrite
 // float expressions — fuse a·b + c into one rounding, refactor b − a·b — unless a value comes

@@ -2,7 +2,7 @@
 //! same f32 operations in the same order (design: [`crate::network::plastic`]).
 
 use super::math::sf_exp;
-use crate::abi::{NeuronTrace, PlasticInfo, PlasticRule, PlasticState, RULE_STDP_MULTIPLICATIVE};
+use crate::abi::{NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PLASTIC_SCHED_HEADER_WORDS, RULE_STDP_MULTIPLICATIVE};
 use crate::network::build::BuiltNetwork;
 
 /// Mirrors `MAX_DECAY_EXPONENT`.
@@ -52,6 +52,23 @@ impl PlasticBuffers {
             rules: p.rules.clone(),
             traces: p.traces.clone(),
         }
+    }
+}
+
+impl PlasticBuffers {
+    /// Mirrors `sched_dclass_at`: where the dendritic classes start in the schedule.
+    pub fn dclass_at(&self) -> usize {
+        PLASTIC_SCHED_HEADER_WORDS + 2 * self.info.n_classes as usize + 1
+    }
+
+    /// Mirrors `sched_dprefix_at`: where the dendritic classes' prefix sums start.
+    pub fn dprefix_at(&self) -> usize {
+        self.dclass_at() + self.info.n_dclasses as usize
+    }
+
+    /// Mirrors `post_trace_index`.
+    pub fn post_trace_index(&self, r: &PlasticRule, gi: u32, k: u32) -> usize {
+        (r.post_trace + (gi - r.post_offset) * self.info.n_dclasses + k) as usize
     }
 }
 

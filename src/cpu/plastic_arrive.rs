@@ -32,8 +32,9 @@ fn deliver(info: &PlasticInfo, packed: u32, w: i32, t: u32, ring: &mut [i32], st
 
 /// Mirrors `arrive`: synapse `j` receives a presynaptic spike at `t`.
 fn arrive(b: &mut PlasticBuffers, j: usize, t: u32, ring: &mut [i32], status: &mut [u32; STATUS_WORDS]) {
-    let (packed, rule) = (b.meta[2 * j], b.meta[2 * j + 1]);
-    let r = b.rules[rule as usize];
+    let (packed, word) = (b.meta[2 * j], b.meta[2 * j + 1]);
+    let r = b.rules[(word & PLASTIC_RULE_MASK) as usize];
+    let k = word >> PLASTIC_DCLASS_SHIFT;
     let mut st = b.state[j];
     let mut value = st.weight;
     if r.kind == RULE_TSODYKS_MARKRAM {
@@ -50,7 +51,7 @@ fn arrive(b: &mut PlasticBuffers, j: usize, t: u32, ring: &mut [i32], status: &m
         let x = fence(st.a * decay(r.c_plus, t - st.last));
         if r.flags & RULE_FLAG_ENABLED != 0 {
             let post = (packed & b.info.target_mask) % b.info.n_total;
-            let tr = b.traces[(r.post_trace + post - r.post_offset) as usize];
+            let tr = b.traces[b.post_trace_index(&r, post, k)];
             let y = tr.value * decay(r.c_minus, t - tr.last);
             st.weight = stdp_depress(&r, st.weight, y);
         }
@@ -59,11 +60,12 @@ fn arrive(b: &mut PlasticBuffers, j: usize, t: u32, ring: &mut [i32], status: &m
     }
     st.last = t;
     b.state[j] = st;
-    deliver(&b.info, packed, value, t, ring, status);
+    let e = b.sched[b.dclass_at() + k as usize];
+    deliver(&b.info, packed, value, t + e, ring, status);
 }
 
 /// The arrivals at T = step + 1, in the shader's item order (one GPU workgroup per item);
-/// step s's spikes of neurons with plastic rows join the history.
+/// step s's spikes of neurons with plastic rows or incoming STDP synapses join the history.
 pub fn plastic_arrive(step: &StepParams, spikes: &[u32], b: &mut PlasticBuffers, ring: &mut [i32], status: &mut [u32; STATUS_WORDS]) {
     let s = step.step;
     let t = s + 1;
@@ -75,7 +77,7 @@ pub fn plastic_arrive(step: &StepParams, spikes: &[u32], b: &mut PlasticBuffers,
     for f in 0..total.max(count_now) {
         if f < count_now {
             let gi = spikes[(SPIKE_HEADER_WORDS as u32 + step.parity * n_total + f) as usize] as usize;
-            if b.row_ptr[gi + 1] > b.row_ptr[gi] {
+            if b.row_ptr[gi + 1] > b.row_ptr[gi] || b.post_ptr[gi + 1] > b.post_ptr[gi] {
                 let count = &mut b.hist[(s % h) as usize];
                 let at = *count;
                 *count += 1;
@@ -93,8 +95,12 @@ pub fn plastic_arrive(step: &StepParams, spikes: &[u32], b: &mut PlasticBuffers,
                 }
             }
             let d = b.sched[PLASTIC_SCHED_HEADER_WORDS + lo];
-            let slot = (s - d) % h;
-            let pre = b.hist[(h + slot * n_total + (f - b.sched[prefix_at + lo])) as usize] as usize;
+            let at = f - b.sched[prefix_at + lo];
+            let pre = if d == 0 {
+                spikes[(SPIKE_HEADER_WORDS as u32 + step.parity * n_total + at) as usize]
+            } else {
+                b.hist[(h + ((s - d) % h) * n_total + at) as usize]
+            } as usize;
             let beg = lower_bound_delay(b, b.row_ptr[pre], b.row_ptr[pre + 1], d);
             let end = lower_bound_delay(b, beg, b.row_ptr[pre + 1], d + 1);
             for j in beg..end {

@@ -1,7 +1,7 @@
 //! Mirror of `shaders/plastic_rate.wgsl`.
 
 use super::plastic::{apply_dw, decay, fence, PlasticBuffers};
-use crate::abi::{StepParams, RULE_FLAG_ENABLED};
+use crate::abi::{StepParams, PLASTIC_RULE_MASK, RULE_FLAG_ENABLED};
 
 /// The anti-Hebbian rate rule on every rate-rule synapse whose rule is due and enabled.
 pub fn plastic_rate(step: &StepParams, b: &mut PlasticBuffers) {
@@ -9,7 +9,7 @@ pub fn plastic_rate(step: &StepParams, b: &mut PlasticBuffers) {
     for i in 0..b.info.n_rate as usize {
         let (q, pre) = (b.rate_syn[2 * i] as usize, b.rate_syn[2 * i + 1]);
         let (packed, rule) = (b.meta[2 * q], b.meta[2 * q + 1]);
-        let r = b.rules[rule as usize];
+        let r = b.rules[(rule & PLASTIC_RULE_MASK) as usize];
         if r.flags & RULE_FLAG_ENABLED == 0 || t % r.period != 0 {
             continue;
         }

@@ -130,6 +130,7 @@ impl GpuPlastic {
                 (true, &traces),
                 (false, shared.ring),
                 (false, shared.status),
+                (true, &post_ptr),
             ],
         )?;
         let post = if p.has_post_work() {
@@ -143,6 +144,8 @@ impl GpuPlastic {
                     (false, &state),
                     (true, &rules),
                     (false, &traces),
+                    (true, &sched),
+                    (true, &hist),
                 ],
             )?)
         } else {

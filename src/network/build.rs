@@ -15,6 +15,7 @@ use super::current_source::kind as stim_kind;
 use super::plastic::{build_plastic, PlasticNet, PlasticProjection};
 use super::synapses::SynapseType;
 use super::{BuildError, CurrentSource, NetworkSpec, PopulationView, Receptor};
+use crate::abi::PLASTIC_RULE_MASK;
 use crate::model::spike_source_array::SpikeSourceArray;
 use crate::model::{time_to_step, CellType, ModelSpec, Param, ParamTable};
 use crate::random::{seed_key, Rng, Stream};
@@ -498,6 +499,29 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
         });
     }
     let plastic_ids: Vec<usize> = (0..raws.len()).filter(|&ji| dynamic[ji]).collect();
+    // A plastic synapse's meta word holds its rule (one per plastic projection) and dendritic
+    // class in 16 bits each.
+    let rule_limit = u64::from(PLASTIC_RULE_MASK) + 1;
+    if plastic_ids.len() as u64 > rule_limit {
+        return Err(BuildError::TooLarge {
+            what: "plastic projections".into(),
+            needed: plastic_ids.len() as u64,
+            limit: rule_limit,
+            hint: " (merge projections that share a rule)".into(),
+        });
+    }
+    let dendritic: std::collections::BTreeSet<u32> = plastic_ids
+        .iter()
+        .flat_map(|&ji| raws[ji].d.iter().map(move |&d| super::plastic::dendritic_steps(&spec.projections[ji].0.synapse, d)))
+        .collect();
+    if dendritic.len() as u64 >= rule_limit {
+        return Err(BuildError::TooLarge {
+            what: "distinct dendritic delays of STDP synapses".into(),
+            needed: dendritic.len() as u64 + 1,
+            limit: rule_limit,
+            hint: " (round delays to a coarser grid)".into(),
+        });
+    }
     let inputs: Vec<PlasticProjection> = plastic_ids
         .iter()
         .map(|&ji| {

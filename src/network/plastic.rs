@@ -48,29 +48,29 @@
 //!    `Δw = −A−·(w_max − w_min)·y` (additive) or `−A−·(w − w_min)·y` (multiplicative) with y the
 //!    postsynaptic trace at T, *before* any postsynaptic spike stamped T; Tsodyks–Markram
 //!    updates u and R. The weight after the update (STDP, as NEST and PyNN's Brian 2 back end
-//!    transmit it), `w·u·R` (Tsodyks–Markram) or w (rate rule) is added into ring slot T, which
-//!    the target integrates at step s + 1 — the same arrival time as a static synapse of
-//!    that delay. The same kernel appends step s's spikes of neurons with plastic rows to the
-//!    history (`atomicAdd` order; nothing depends on it).
-//! 3. `plastic_post` (indirect, `post_threads` threads per spike of step s, a power of two
-//!    near the mean STDP in-degree): for a neuron that spiked (at T), potentiation of its
-//!    incoming STDP synapses through the postsynaptic index, `Δw = A+·(w_max − w_min)·x` or
-//!    `A+·(w_max − w)·x` with x the synapse's presynaptic trace at T (it includes an arrival
-//!    at T: Δt = 0 potentiates); then one thread updates the neuron's traces (STDP
-//!    postsynaptic: decay and +1, or 1 for nearest; rate: decay and +1000/tau).
+//!    transmit it), `w·u·R` (Tsodyks–Markram) or w (rate rule) is added into ring slot T + e
+//!    (e: the synapse's dendritic delay), which the target integrates at step s + 1 + e — the
+//!    same arrival time as a static synapse of that delay. y is the postsynaptic trace of the
+//!    synapse's dendritic class. The same kernel appends step s's spikes of neurons with
+//!    plastic rows or incoming STDP synapses to the history (`atomicAdd` order; nothing
+//!    depends on it).
+//! 3. `plastic_post` (indirect, `post_threads` threads per item, a power of two near the mean
+//!    STDP in-degree): items are the spikes of step s (dendritic class 0) and then the
+//!    (spike of step s − e, class e) pairs of the history. For each, potentiation of the
+//!    neuron's incoming STDP synapses of that class (a segment of its postsynaptic-index row,
+//!    found by binary search), `Δw = A+·(w_max − w_min)·x` or `A+·(w_max − w)·x` with x the
+//!    synapse's presynaptic trace at T (it includes an arrival at T: Δt = 0 potentiates);
+//!    then one thread updates the neuron's trace of that class (decay and +1, or 1 for
+//!    nearest) and, for class 0, its rate traces (decay and +1000/tau).
 //! 4. `plastic_rate` (every `interval` steps, one thread per rate-rule synapse):
 //!    `Δw = −eta·interval/1000 · r_pre(T)·r_post(T)`.
 //!
-//! A pair is thus stamped with `Δt = t_post − (t_pre + delay)`: the delay is axonal
-//! (`dendritic_delay_fraction = 0`), the postsynaptic spike reaches the synapse at once. Other
-//! fractions are refused: a dendritic part would make potentiation wait per synapse for the
-//! back-propagating spike, which this event scheme does not do.
-//!
-//! Cost per step: the window scan is O(delay classes); each spike of a neuron with plastic
-//! rows costs one binary search per delay class over its lifetime plus its synapses; each
-//! postsynaptic spike costs its incoming STDP synapses; the rate rule is dense over its
-//! synapses every `interval`. Memory: 24 bytes per plastic synapse, 4 per STDP synapse (the
-//! postsynaptic index), 8 per trace, `hist_len·(n_total + 1)` words of history.
+//! Cost per step: the window scans are O(classes); each spike of a neuron with plastic rows
+//! costs one binary search per axonal class over its lifetime plus its synapses; each
+//! postsynaptic spike costs one binary search per dendritic class plus its incoming STDP
+//! synapses; the rate rule is dense over its synapses every `interval`. Memory: 24 bytes per
+//! plastic synapse, 4 per STDP synapse (the postsynaptic index), 8 per trace (STDP: one per
+//! target neuron and dendritic class), `hist_len·(n_total + 1)` words of history.
 //!
 //! # Determinism and precision
 //!
@@ -115,9 +115,11 @@ pub struct PlasticNet {
     pub rules: Vec<PlasticRule>,
     /// Neuron traces (initially zero).
     pub traces: Vec<NeuronTrace>,
-    /// Distinct delays (steps) of plastic synapses, ascending.
+    /// Distinct axonal delays (steps) of plastic synapses, ascending.
     pub delay_classes: Vec<u32>,
-    /// Steps of spike history (largest plastic delay + 1).
+    /// Distinct dendritic delays (steps) of plastic synapses, ascending, starting with 0.
+    pub dend_classes: Vec<u32>,
+    /// Steps of spike history (largest axonal or dendritic plastic delay + 1).
     pub hist_len: u32,
     /// Distinct update periods (steps) of rate rules.
     pub rate_periods: Vec<u32>,
@@ -166,12 +168,13 @@ impl PlasticNet {
             n_rate: self.n_rate() as u32,
             arrive_threads: self.arrive_threads,
             post_threads: self.post_threads,
-            pad0: 0,
+            n_dclasses: self.dend_classes.len() as u32,
             pad1: 0,
         }
     }
 
-    /// Initial contents of the schedule buffer: header, delay classes, prefix sums.
+    /// Initial contents of the schedule buffer: header, axonal delay classes, their prefix
+    /// sums, dendritic classes, their prefix sums.
     pub fn sched_init(&self) -> Vec<u32> {
         let mut s = vec![0u32; PLASTIC_SCHED_HEADER_WORDS];
         s[1] = 1;
@@ -180,6 +183,8 @@ impl PlasticNet {
         s[7] = 1;
         s.extend(&self.delay_classes);
         s.extend(std::iter::repeat_n(0, self.delay_classes.len() + 1));
+        s.extend(&self.dend_classes);
+        s.extend(std::iter::repeat_n(0, self.dend_classes.len() + 1));
         s
     }
 
@@ -248,9 +253,19 @@ pub(crate) fn fixed_weight(synapse: &SynapseType, w: f64, scale: f64) -> i32 {
     }
 }
 
+/// The dendritic part of a plastic synapse's delay of `delay` steps:
+/// `round(dendritic_delay_fraction · delay)` (ties to even) for STDP, 0 for the other rules.
+/// The axonal part is the rest (0 when the whole delay is dendritic).
+pub(crate) fn dendritic_steps(synapse: &SynapseType, delay: u32) -> u32 {
+    match synapse {
+        SynapseType::Stdp(s) => ((s.dendritic_delay_fraction * f64::from(delay)).round_ties_even() as u32).min(delay),
+        _ => 0,
+    }
+}
+
 /// The rule of one plastic projection, in kernel units; trace entries are allocated from
 /// `*traces`.
-fn rule_of(p: &PlasticProjection, dt: f64, traces: &mut u32) -> PlasticRule {
+fn rule_of(p: &PlasticProjection, dt: f64, n_dclasses: u32, traces: &mut u32) -> PlasticRule {
     let mut alloc = |n: u32| {
         let at = *traces;
         *traces += n;
@@ -289,7 +304,7 @@ fn rule_of(p: &PlasticProjection, dt: f64, traces: &mut u32) -> PlasticRule {
             }
             r.c_plus = (dt / t.tau_plus) as f32;
             r.c_minus = (dt / t.tau_minus) as f32;
-            r.post_trace = alloc(p.post_pop.1);
+            r.post_trace = alloc(p.post_pop.1 * n_dclasses);
         }
         SynapseType::TsodyksMarkram(s) => {
             r.kind = RULE_TSODYKS_MARKRAM;
@@ -319,22 +334,28 @@ pub(crate) fn build_plastic(projections: &[PlasticProjection], n_total: u32, tar
     if total == 0 {
         return (PlasticNet::default(), projections.iter().map(|_| Vec::new()).collect());
     }
+    // Each synapse's delay split into its axonal and dendritic parts (steps).
+    let dendritic: Vec<Vec<u32>> = projections.iter().map(|p| p.delay.iter().map(|&d| dendritic_steps(p.synapse, d)).collect()).collect();
+    let dend_classes: Vec<u32> =
+        std::iter::once(0).chain(dendritic.iter().flatten().copied()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let class_of = |e: u32| dend_classes.binary_search(&e).expect("every dendritic delay is a class") as u32;
     let mut n_traces = 0u32;
-    let rules: Vec<PlasticRule> = projections.iter().map(|p| rule_of(p, dt, &mut n_traces)).collect();
+    let rules: Vec<PlasticRule> = projections.iter().map(|p| rule_of(p, dt, dend_classes.len() as u32, &mut n_traces)).collect();
 
-    // Order: by presynaptic neuron, then packed word (delay, channel, target), then projection
-    // and connection order, so that each row's delay classes are contiguous.
+    // Order: by presynaptic neuron, then packed word (axonal delay, channel, target), then
+    // projection and connection order, so that each row's delay classes are contiguous.
     struct Entry {
         pre: u32,
         packed: u32,
         proj: u32,
         k: u32,
+        dclass: u32,
     }
     let mut entries = Vec::with_capacity(total);
-    for (ji, p) in projections.iter().enumerate() {
-        for k in 0..p.weight.len() {
-            let packed = (p.delay[k] << target_bits) | (p.channel * n_total + p.post[k]);
-            entries.push(Entry { pre: p.pre[k], packed, proj: ji as u32, k: k as u32 });
+    for (ji, (p, dend)) in projections.iter().zip(&dendritic).enumerate() {
+        for (k, &e) in dend.iter().enumerate() {
+            let packed = ((p.delay[k] - e) << target_bits) | (p.channel * n_total + p.post[k]);
+            entries.push(Entry { pre: p.pre[k], packed, proj: ji as u32, k: k as u32, dclass: class_of(e) });
         }
     }
     entries.sort_unstable_by_key(|e| (e.pre, e.packed, e.proj, e.k));
@@ -351,7 +372,7 @@ pub(crate) fn build_plastic(projections: &[PlasticProjection], n_total: u32, tar
         }
         row_ptr[e.pre as usize + 1] += 1;
         meta.push(e.packed);
-        meta.push(e.proj);
+        meta.push(e.proj | (e.dclass << PLASTIC_DCLASS_SHIFT));
         let p = &projections[e.proj as usize];
         let mut s = PlasticState { weight: p.weight[e.k as usize], ..Default::default() };
         if rules[e.proj as usize].kind == RULE_TSODYKS_MARKRAM {
@@ -367,14 +388,14 @@ pub(crate) fn build_plastic(projections: &[PlasticProjection], n_total: u32, tar
 
     // Postsynaptic index of the STDP synapses, and the rate-rule list.
     let mut post_ptr = vec![0u32; n_total as usize + 1];
-    let mut by_post: Vec<(u32, u32)> = Vec::new();
+    let mut by_post: Vec<(u32, u32, u32)> = Vec::new();
     let mut rate_syn = Vec::new();
     let target_mask = (1u32 << target_bits) - 1;
     for (j, e) in entries.iter().enumerate() {
         let kind = rules[e.proj as usize].kind;
         let post = (e.packed & target_mask) % n_total;
         if kind == RULE_STDP_ADDITIVE || kind == RULE_STDP_MULTIPLICATIVE {
-            by_post.push((post, j as u32));
+            by_post.push((post, e.dclass, j as u32));
             post_ptr[post as usize + 1] += 1;
         } else if kind == RULE_ANTI_HEBBIAN {
             rate_syn.push(j as u32);
@@ -383,14 +404,16 @@ pub(crate) fn build_plastic(projections: &[PlasticProjection], n_total: u32, tar
     }
     by_post.sort_unstable();
     let posts_with_stdp = by_post.iter().enumerate().filter(|(k, p)| *k == 0 || by_post[k - 1].0 != p.0).count();
+    // (Each neuron's row is sorted by dendritic class: plastic_post finds a class's segment by
+    // binary search.)
     let post_threads = threads_for(by_post.len() as f64 / posts_with_stdp.max(1) as f64);
     for i in 0..n_total as usize {
         post_ptr[i + 1] += post_ptr[i];
     }
-    let post_syn = by_post.into_iter().map(|(_, j)| j).collect();
+    let post_syn = by_post.into_iter().map(|(_, _, j)| j).collect();
 
     let delay_classes: Vec<u32> = classes.into_iter().collect();
-    let hist_len = delay_classes.last().copied().unwrap_or(0) + 1;
+    let hist_len = delay_classes.last().copied().unwrap_or(0).max(dend_classes.last().copied().unwrap_or(0)) + 1;
     let mut rate_periods: Vec<u32> = rules.iter().filter(|r| r.kind == RULE_ANTI_HEBBIAN).map(|r| r.period).collect();
     rate_periods.sort_unstable();
     rate_periods.dedup();
@@ -404,6 +427,7 @@ pub(crate) fn build_plastic(projections: &[PlasticProjection], n_total: u32, tar
         rules,
         traces: vec![NeuronTrace::default(); n_traces as usize],
         delay_classes,
+        dend_classes,
         hist_len,
         rate_periods,
         arrive_threads: threads_for(total as f64 / segments as f64),

@@ -129,11 +129,15 @@ impl WeightDependence {
 /// PyNN's `STDPMechanism(timing_dependence, weight_dependence, weight, delay,
 /// dendritic_delay_fraction)`.
 ///
-/// The delay is axonal: a presynaptic spike reaches the synapse (and the target) `delay` ms
-/// after it was emitted, and the synapse sees the postsynaptic spike at once. That is
-/// `dendritic_delay_fraction = 0` (PyNN's Brian 2 back end); other values are refused with an
-/// error. PyNN's own default is 1 (NEST's convention, where the whole delay is dendritic);
-/// spikeflow's default is 0 because that is what it implements.
+/// Each synapse's delay `d` (steps) is split into a dendritic part `e = round(f·d)` (ties to
+/// even; `f = dendritic_delay_fraction`) and an axonal part `d − e`. A presynaptic spike
+/// emitted at `t_pre` reaches the synapse at `t_pre + (d − e)` — depression, with the
+/// postsynaptic trace as the synapse sees it then — and the soma at `t_pre + d`, as through a
+/// static synapse; a postsynaptic spike at `t_post` reaches the synapse back at `t_post + e` —
+/// potentiation. A pair is therefore timed `Δt = (t_post + e) − (t_pre + d − e)`:
+///
+/// * `f = 1` (PyNN's default and NEST's convention; the default here): `Δt = t_post + d − t_pre`;
+/// * `f = 0` (PyNN's Brian 2 back end; Izhikevich 2006's axonal delays): `Δt = t_post − (t_pre + d)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StdpMechanism {
@@ -149,8 +153,8 @@ pub struct StdpMechanism {
     /// Delay in ms; `None` is dt.
     #[serde(default)]
     pub delay: Option<Param>,
-    /// Part of the delay on the dendrite (only 0 is supported).
-    #[serde(default)]
+    /// Part of the delay on the dendrite, in [0, 1] (PyNN's default 1).
+    #[serde(default = "one")]
     pub dendritic_delay_fraction: f64,
 }
 
@@ -165,7 +169,7 @@ impl Default for StdpMechanism {
             weight_dependence: WeightDependence::default(),
             weight: zero(),
             delay: None,
-            dendritic_delay_fraction: 0.0,
+            dendritic_delay_fraction: 1.0,
         }
     }
 }
@@ -181,6 +185,13 @@ impl StdpMechanism {
             delay: Some(delay.into()),
             ..Default::default()
         }
+    }
+
+    /// The same mechanism with `dendritic_delay_fraction = f` (0: the delay is axonal).
+    #[must_use]
+    pub fn dendritic_delay_fraction(mut self, f: f64) -> Self {
+        self.dendritic_delay_fraction = f;
+        self
     }
 }
 
@@ -432,15 +443,6 @@ impl SynapseType {
                 if !(0.0..=1.0).contains(&f) {
                     return Err(("dendritic_delay_fraction".into(), format!("must be in [0, 1] (got {f})")));
                 }
-                if f != 0.0 {
-                    return Err((
-                        "dendritic_delay_fraction".into(),
-                        format!(
-                            "spikeflow treats the whole delay as axonal: the synapse sees a presynaptic spike after the delay and \
-                             the postsynaptic spike at once; only 0 is supported (got {f})"
-                        ),
-                    ));
-                }
                 Ok(())
             }
             SynapseType::TsodyksMarkram(s) => {
@@ -504,8 +506,10 @@ mod tests {
         assert!(field == "weight_dependence.w_min" && rule.contains("≤ w_max"), "{field}: {rule}");
         let u = SynapseType::TsodyksMarkram(TsodyksMarkramSynapse { u: 0.0, ..Default::default() });
         assert_eq!(bad(u).0, "U");
-        let ddf = SynapseType::Stdp(StdpMechanism { dendritic_delay_fraction: 1.0, ..Default::default() });
-        assert_eq!(bad(ddf).0, "dendritic_delay_fraction");
+        for f in [-0.1, 1.5, f64::NAN] {
+            let ddf = SynapseType::Stdp(StdpMechanism { dendritic_delay_fraction: f, ..Default::default() });
+            assert_eq!(bad(ddf).0, "dendritic_delay_fraction");
+        }
         let interval = SynapseType::AntiHebbian(AntiHebbianSynapse { interval: 0.15, ..AntiHebbianSynapse::new(1.0, 0.0, 1.0, 0.5, 1.0) });
         assert_eq!(bad(interval).0, "interval");
     }
