@@ -136,7 +136,7 @@ pub struct CalibHXNeuronCoba {
     /// The targets shared with CUBA.
     #[serde(flatten)]
     pub base: CalibHXNeuronCuba,
-    /// Excitatory reversal potential, LSB (290 ≈ −2 mV).
+    /// Excitatory reversal potential, LSB (250 = −14 mV).
     pub e_coba_reversal_exc: f64,
     /// Inhibitory reversal potential, LSB (30 = −80 mV).
     pub e_coba_reversal_inh: f64,
@@ -144,7 +144,7 @@ pub struct CalibHXNeuronCoba {
 
 impl Default for CalibHXNeuronCoba {
     fn default() -> Self {
-        Self { base: CalibHXNeuronCuba::default(), e_coba_reversal_exc: 290.0, e_coba_reversal_inh: 30.0 }
+        Self { base: CalibHXNeuronCuba::default(), e_coba_reversal_exc: 250.0, e_coba_reversal_inh: 30.0 }
     }
 }
 
