@@ -42,7 +42,7 @@ fn every_parameter_range_is_enforced_with_its_name() {
         json[spec.name] = serde_json::json!(bad);
         cell = serde_json::from_value(json).unwrap();
         let CellType::HxNeuron(cell) = cell else { unreachable!() };
-        let err = model_error(s.create(Population::new(2, cell)).unwrap_err());
+        let err = model_error(s.create(Population::new(2, *cell)).unwrap_err());
         let msg = err.to_string();
         assert!(msg.contains(spec.name), "{msg}");
         assert!(msg.contains("0 or 1") || msg.contains("whole number in 0–"), "{msg}");

@@ -323,8 +323,9 @@ pub enum CellType {
     #[serde(rename = "HH_cond_exp")]
     HhCondExp(HhCondExp),
     /// BrainScaleS-2 neuron circuit in hardware units (AdEx-type, CUBA or COBA inputs).
+    /// Boxed: its 32 hardware parameters would make every `CellType` large.
     #[serde(rename = "HXNeuron")]
-    HxNeuron(HxNeuron),
+    HxNeuron(Box<HxNeuron>),
     /// Spikes at given times.
     #[serde(rename = "SpikeSourceArray")]
     SpikeSourceArray(SpikeSourceArray),
@@ -432,7 +433,13 @@ macro_rules! impl_from_cell {
     )*};
 }
 impl_from_cell!(IfCurrExp, IfCondExp, IfCurrAlpha, IfCondAlpha, Izhikevich, SpikeSourceArray, SpikeSourcePoisson);
-impl_from_cell!(EifCondExpIsfaIsta, EifCondAlphaIsfaIsta, HhCondExp, HxNeuron);
+impl_from_cell!(EifCondExpIsfaIsta, EifCondAlphaIsfaIsta, HhCondExp);
+
+impl From<HxNeuron> for CellType {
+    fn from(m: HxNeuron) -> Self {
+        CellType::HxNeuron(Box::new(m))
+    }
+}
 
 /// All registered cell types (for documentation, the CLI and tests).
 pub fn registry() -> [&'static ModelSpec; 11] {
