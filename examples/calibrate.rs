@@ -11,7 +11,7 @@
 use anyhow::Result;
 use clap::Parser;
 use spikeflow::brainscales::{measure, CalibHXNeuronCuba, Calibrated, Chip, ChipCalibration, Circuit, Session, N_CIRCUITS};
-use spikeflow::model::hx_neuron::{biological, HwConfig, HW};
+use spikeflow::model::hx_neuron::{biological, HwConfig};
 use spikeflow::model::Param;
 use spikeflow::Backend;
 
@@ -56,7 +56,6 @@ fn table_errors(cell: &Calibrated, chip: &Chip, t: &CalibHXNeuronCuba) -> serde_
             gm = gm.max(((got - want) / want).abs());
         }
     }
-    let _ = HW;
     serde_json::json!({ "v_reset": reset, "tau_syn": tau, "weight_scale": gm })
 }
 

@@ -16,7 +16,7 @@
 //! CADC also reads all 512 neurons in parallel, if more slowly), so the sessions here are not
 //! strict.
 
-use super::chip::{cadc, C_BASE_PF, C_PER_LSB_PF, SPEEDUP};
+use super::chip::{cadc, C_BASE_PF, C_PER_LSB_PF};
 use super::session::{SessionBuilder, SessionError};
 use crate::model::{HxNeuron, Param};
 use crate::{CurrentSource, Population};
@@ -126,6 +126,5 @@ pub fn measure(cell: &HxNeuron, n: usize, builder: impl Fn() -> SessionBuilder, 
             tau_refrac[tr.source_index] = (total as f64 / runs as f64 - 0.5) * dt;
         }
     }
-    let _ = SPEEDUP;
     Ok(Measured { v_leak, tau_m, v_thresh, tau_refrac })
 }
