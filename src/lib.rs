@@ -27,6 +27,7 @@
 
 pub mod abi;
 pub mod backend;
+pub mod brainscales;
 pub mod cpu;
 pub mod engine;
 pub mod model;
@@ -40,7 +41,7 @@ mod sim;
 
 pub use backend::{Backend, EngineError};
 pub use model::{
-    CellType, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Izhikevich,
+    CellType, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, HxNeuron, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Izhikevich,
     IzhikevichNumerics, Param, SpikeSourceArray, SpikeSourcePoisson,
 };
 pub use network::{

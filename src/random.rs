@@ -97,6 +97,12 @@ pub enum Stream {
         /// Projection index.
         proj: u32,
     },
+    /// Fixed-pattern deviation `quantity` of the emulated BrainScaleS-2 chip
+    /// (`crate::brainscales::Chip`; the seed is the chip's).
+    Chip {
+        /// Which deviation (one stream per quantity, drawn for all circuits in order).
+        quantity: u32,
+    },
 }
 
 impl Stream {
@@ -109,6 +115,7 @@ impl Stream {
             Stream::Connector { proj } => (3, proj, 0),
             Stream::Weight { proj } => (4, proj, 0),
             Stream::Delay { proj } => (5, proj, 0),
+            Stream::Chip { quantity } => (6, quantity, 0),
         };
         (tag << 56) | (u64::from(a) << 24) | u64::from(b)
     }

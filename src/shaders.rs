@@ -23,6 +23,7 @@ pub const KERNELS: &[(&str, &str)] = &[
     ("integrate_eif_cond_exp_isfa_ista", include_str!("../shaders/integrate_eif_cond_exp_isfa_ista.wgsl")),
     ("integrate_eif_cond_alpha_isfa_ista", include_str!("../shaders/integrate_eif_cond_alpha_isfa_ista.wgsl")),
     ("integrate_hh_cond_exp", include_str!("../shaders/integrate_hh_cond_exp.wgsl")),
+    ("integrate_hx_neuron", include_str!("../shaders/integrate_hx_neuron.wgsl")),
     ("spike_source_poisson", include_str!("../shaders/spike_source_poisson.wgsl")),
     ("spike_source_array", include_str!("../shaders/spike_source_array.wgsl")),
     ("propagate", include_str!("../shaders/propagate.wgsl")),

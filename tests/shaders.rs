@@ -13,7 +13,7 @@ use naga::proc::Layouter;
 use naga::{Expression, Literal, Module, TypeInner};
 use spikeflow::abi::{NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PopInfo, StepParams};
 use spikeflow::model::{eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, hh_cond_exp};
-use spikeflow::model::{if_cond_alpha, if_cond_exp, if_curr_alpha, if_curr_exp, izhikevich, registry, spike_source_poisson};
+use spikeflow::model::{hx_neuron, if_cond_alpha, if_cond_exp, if_curr_alpha, if_curr_exp, izhikevich, registry, spike_source_poisson};
 use spikeflow::shaders::{validate, KERNELS};
 use std::collections::BTreeMap;
 use std::mem::{offset_of, size_of};
@@ -202,6 +202,12 @@ fn kernel_parameter_constants_match_the_models() {
             "integrate_if_cond_alpha",
             k_consts!(if_cond_alpha; V_REST, V_RESET, V_THRESH, I_OFFSET, G_L, DT_OVER_CM, E_REV_E, E_REV_I, DECAY_E, H_DECAY_E, HALF_E, H_HALF_E, DECAY_I, H_DECAY_I, HALF_I, H_HALF_I, JUMP_E, JUMP_I, REFRAC),
             if_cond_alpha::k::COUNT,
+        ),
+        (
+            "integrate_hx_neuron",
+            k_consts!(hx_neuron; E_L, V_RESET, V_SPIKE, V_THRESH, INV_DELTA_T, G_L, G_L_DELTA_T, INV_CM, A, B, INV_TAU_W,
+                DECAY_W, E_REV_E, E_REV_I, HALF_E, HALF_I, I_OFFSET, H, H_HALF, H_SIXTH, SUBSTEPS, REFRAC, W_SCALE_E, W_SCALE_I, COBA_E, COBA_I, V_REF),
+            hx_neuron::k::COUNT,
         ),
         (
             "integrate_izhikevich",

@@ -30,6 +30,7 @@ pub mod adex;
 pub mod integrate_eif_cond_alpha_isfa_ista;
 pub mod integrate_eif_cond_exp_isfa_ista;
 pub mod integrate_hh_cond_exp;
+pub mod integrate_hx_neuron;
 pub mod integrate_if_cond_alpha;
 pub mod integrate_if_cond_exp;
 pub mod integrate_if_curr_alpha;
@@ -49,6 +50,7 @@ pub mod spike_source_poisson;
 pub use integrate_eif_cond_alpha_isfa_ista::integrate_eif_cond_alpha_isfa_ista;
 pub use integrate_eif_cond_exp_isfa_ista::integrate_eif_cond_exp_isfa_ista;
 pub use integrate_hh_cond_exp::integrate_hh_cond_exp;
+pub use integrate_hx_neuron::integrate_hx_neuron;
 pub use integrate_if_cond_alpha::integrate_if_cond_alpha;
 pub use integrate_if_cond_exp::integrate_if_cond_exp;
 pub use integrate_if_curr_alpha::integrate_if_curr_alpha;
@@ -83,6 +85,7 @@ fn kernel_of(name: &str) -> Kernel {
         "integrate_eif_cond_exp_isfa_ista" => integrate_eif_cond_exp_isfa_ista,
         "integrate_eif_cond_alpha_isfa_ista" => integrate_eif_cond_alpha_isfa_ista,
         "integrate_hh_cond_exp" => integrate_hh_cond_exp,
+        "integrate_hx_neuron" => integrate_hx_neuron,
         "spike_source_poisson" => spike_source_poisson,
         "spike_source_array" => spike_source_array,
         // Every model's kernel is listed above; `tests/shaders.rs` checks the registry.

@@ -13,6 +13,7 @@ pub mod adex;
 pub mod eif_cond_alpha_isfa_ista;
 pub mod eif_cond_exp_isfa_ista;
 pub mod hh_cond_exp;
+pub mod hx_neuron;
 pub mod if_cond_alpha;
 pub mod if_cond_exp;
 pub mod if_curr_alpha;
@@ -25,6 +26,7 @@ pub mod spike_source_poisson;
 pub use eif_cond_alpha_isfa_ista::EifCondAlphaIsfaIsta;
 pub use eif_cond_exp_isfa_ista::EifCondExpIsfaIsta;
 pub use hh_cond_exp::HhCondExp;
+pub use hx_neuron::{HxNeuron, HxPlacement};
 pub use if_cond_alpha::IfCondAlpha;
 pub use if_cond_exp::IfCondExp;
 pub use if_curr_alpha::IfCurrAlpha;
@@ -320,6 +322,10 @@ pub enum CellType {
     /// Hodgkin–Huxley (Traub–Miles) with exponential conductances.
     #[serde(rename = "HH_cond_exp")]
     HhCondExp(HhCondExp),
+    /// BrainScaleS-2 neuron circuit in hardware units (AdEx-type, CUBA or COBA inputs).
+    /// Boxed: its 32 hardware parameters would make every `CellType` large.
+    #[serde(rename = "HXNeuron")]
+    HxNeuron(Box<HxNeuron>),
     /// Spikes at given times.
     #[serde(rename = "SpikeSourceArray")]
     SpikeSourceArray(SpikeSourceArray),
@@ -340,6 +346,7 @@ impl CellType {
             CellType::EifCondExpIsfaIsta(_) => &eif_cond_exp_isfa_ista::SPEC,
             CellType::EifCondAlphaIsfaIsta(_) => &eif_cond_alpha_isfa_ista::SPEC,
             CellType::HhCondExp(_) => &hh_cond_exp::SPEC,
+            CellType::HxNeuron(_) => &hx_neuron::SPEC,
             CellType::SpikeSourceArray(_) => &spike_source_array::SPEC,
             CellType::SpikeSourcePoisson(_) => &spike_source_poisson::SPEC,
         }
@@ -356,6 +363,7 @@ impl CellType {
             CellType::EifCondExpIsfaIsta(m) => m.params(),
             CellType::EifCondAlphaIsfaIsta(m) => m.params(),
             CellType::HhCondExp(m) => m.params(),
+            CellType::HxNeuron(m) => m.params(),
             CellType::SpikeSourceArray(_) => Vec::new(),
             CellType::SpikeSourcePoisson(m) => m.params(),
         }
@@ -372,6 +380,7 @@ impl CellType {
             CellType::EifCondExpIsfaIsta(_) => eif_cond_exp_isfa_ista::validate(table, dt),
             CellType::EifCondAlphaIsfaIsta(_) => eif_cond_alpha_isfa_ista::validate(table, dt),
             CellType::HhCondExp(_) => hh_cond_exp::validate(table, dt),
+            CellType::HxNeuron(m) => hx_neuron::validate(table, dt, &m.placement),
             CellType::SpikeSourceArray(_) => Ok(()),
             CellType::SpikeSourcePoisson(_) => {
                 spike_source_poisson::validate(table)?;
@@ -391,6 +400,7 @@ impl CellType {
             CellType::EifCondExpIsfaIsta(_) => eif_cond_exp_isfa_ista::derive(table, dt),
             CellType::EifCondAlphaIsfaIsta(_) => eif_cond_alpha_isfa_ista::derive(table, dt),
             CellType::HhCondExp(_) => hh_cond_exp::derive(table, dt),
+            CellType::HxNeuron(m) => hx_neuron::derive(table, dt, &m.placement),
             CellType::SpikeSourceArray(_) => Vec::new(),
             CellType::SpikeSourcePoisson(_) => spike_source_poisson::derive(table, dt),
         }
@@ -407,6 +417,7 @@ impl CellType {
             CellType::EifCondExpIsfaIsta(_) => eif_cond_exp_isfa_ista::initial_state(table),
             CellType::EifCondAlphaIsfaIsta(_) => eif_cond_alpha_isfa_ista::initial_state(table),
             CellType::HhCondExp(_) => hh_cond_exp::initial_state(table),
+            CellType::HxNeuron(m) => hx_neuron::initial_state(table, &m.placement),
             CellType::SpikeSourceArray(_) | CellType::SpikeSourcePoisson(_) => Vec::new(),
         }
     }
@@ -424,8 +435,14 @@ macro_rules! impl_from_cell {
 impl_from_cell!(IfCurrExp, IfCondExp, IfCurrAlpha, IfCondAlpha, Izhikevich, SpikeSourceArray, SpikeSourcePoisson);
 impl_from_cell!(EifCondExpIsfaIsta, EifCondAlphaIsfaIsta, HhCondExp);
 
+impl From<HxNeuron> for CellType {
+    fn from(m: HxNeuron) -> Self {
+        CellType::HxNeuron(Box::new(m))
+    }
+}
+
 /// All registered cell types (for documentation, the CLI and tests).
-pub fn registry() -> [&'static ModelSpec; 10] {
+pub fn registry() -> [&'static ModelSpec; 11] {
     [
         &if_curr_exp::SPEC,
         &if_cond_exp::SPEC,
@@ -435,6 +452,7 @@ pub fn registry() -> [&'static ModelSpec; 10] {
         &eif_cond_exp_isfa_ista::SPEC,
         &eif_cond_alpha_isfa_ista::SPEC,
         &hh_cond_exp::SPEC,
+        &hx_neuron::SPEC,
         &spike_source_array::SPEC,
         &spike_source_poisson::SPEC,
     ]
