@@ -30,6 +30,8 @@ struct PopLayout {
     size: usize,
     cell_type: String,
     first_index: usize,
+    /// The recorded variables, in the order of `Simulation::get_data`.
+    signals: Vec<String>,
 }
 
 /// The root attribute `spikeflow_layout`: the numeric metadata as JSON, because rust-hdf5 0.7
@@ -110,6 +112,16 @@ fn iso_utc(secs: u64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// A 1-D u32 dataset written once (chunked, so that an empty one is possible).
+fn write_u32(f: &mut SwmrFileWriter, name: &str, values: &[u32]) -> Result<(), rust_hdf5::Hdf5Error> {
+    let n = values.len() as u64;
+    let ds = f.create_grid_dataset_with_max(name, u32::hdf5_type(), &[n], &[None], &[n.clamp(1, SPIKE_CHUNK)], None)?;
+    if n > 0 {
+        f.write_slice(ds, &[0], &[n], &le_bytes(values, u32::to_le_bytes))?;
+    }
+    Ok(())
 }
 
 fn check_label(label: &str) -> Result<(), OutputError> {
@@ -216,6 +228,7 @@ impl ResultWriter {
                 size: bp.n as usize,
                 cell_type: bp.spec.cell_type.to_string(),
                 first_index: first_index[pop.index()],
+                signals: Vec::new(),
             });
             let recorded = bp.record.spikes || !bp.record.vars.is_empty();
             let seg = if recorded { Some(sim.get_data(pop)?) } else { None };
@@ -223,18 +236,13 @@ impl ResultWriter {
             f.create_group(&g, "spikes").map_err(e(&sg))?;
             let trains: Vec<(usize, usize)> = seg.iter().flat_map(|s| s.spiketrains.iter().map(|t| (t.source_index, 0))).collect();
             let recorded_neurons: Vec<u32> = trains.iter().map(|t| t.0 as u32).collect();
-            let rec = f
-                .write_dataset::<u32>("recorded_neurons", &[recorded_neurons.len() as u64], &recorded_neurons)
-                .map_err(e(&format!("{sg}/recorded_neurons")))?;
-            f.assign_dataset_to_group(&sg, rec).map_err(e(&sg))?;
+            write_u32(f, &format!("{sg}/recorded_neurons"), &recorded_neurons).map_err(e(&format!("{sg}/recorded_neurons")))?;
             let neuron_ds = f
-                .create_grid_dataset_with_max("neuron", u32::hdf5_type(), &[0], &[None], &[SPIKE_CHUNK], None)
+                .create_grid_dataset_with_max(&format!("{sg}/neuron"), u32::hdf5_type(), &[0], &[None], &[SPIKE_CHUNK], None)
                 .map_err(e(&format!("{sg}/neuron")))?;
-            f.assign_dataset_to_group(&sg, neuron_ds).map_err(e(&sg))?;
             let time_ds = f
-                .create_grid_dataset_with_max("time_ms", f64::hdf5_type(), &[0], &[None], &[SPIKE_CHUNK], None)
+                .create_grid_dataset_with_max(&format!("{sg}/time_ms"), f64::hdf5_type(), &[0], &[None], &[SPIKE_CHUNK], None)
                 .map_err(e(&format!("{sg}/time_ms")))?;
-            f.assign_dataset_to_group(&sg, time_ds).map_err(e(&sg))?;
             f.set_dataset_attr_string(time_ds, "unit", "ms").map_err(e(&sg))?;
             let sigg = format!("{g}/signals");
             f.create_group(&g, "signals").map_err(e(&sigg))?;
@@ -248,16 +256,17 @@ impl ResultWriter {
                 let cols = a.channel_index.len() as u64;
                 let rows = (SIGNAL_CHUNK_BYTES / (4 * cols)).clamp(1, 1024);
                 let data = f
-                    .create_grid_dataset_with_max("data", f32::hdf5_type(), &[0, cols], &[None, Some(cols)], &[rows, cols], None)
+                    .create_grid_dataset_with_max(&format!("{vg}/data"), f32::hdf5_type(), &[0, cols], &[None, Some(cols)], &[rows, cols], None)
                     .map_err(e(&format!("{vg}/data")))?;
-                f.assign_dataset_to_group(&vg, data).map_err(e(&vg))?;
                 f.set_dataset_attr_string(data, "unit", &a.units).map_err(e(&vg))?;
                 f.set_dataset_attr_numeric(data, "sampling_interval_ms", &a.sampling_period).map_err(e(&vg))?;
                 f.set_dataset_attr_numeric(data, "t_start_ms", &a.t_start).map_err(e(&vg))?;
                 let neurons: Vec<u32> = a.channel_index.iter().map(|&i| i as u32).collect();
-                let nds = f.write_dataset::<u32>("neurons", &[cols], &neurons).map_err(e(&format!("{vg}/neurons")))?;
-                f.assign_dataset_to_group(&vg, nds).map_err(e(&vg))?;
+                write_u32(f, &format!("{vg}/neurons"), &neurons).map_err(e(&format!("{vg}/neurons")))?;
                 signals.push(SignalDs { variable: a.name.clone(), data, columns: cols as usize, written: 0 });
+                if let Some(pl) = layout.populations.last_mut() {
+                    pl.signals.push(a.name.clone());
+                }
             }
             writers.push(PopWriter { pop, label, recorded, neuron_ds, time_ds, trains, spikes_written: 0, signals });
         }
@@ -435,11 +444,8 @@ impl ResultFile {
                     format!("neuron and time_ms must have the same length ({} and {})", spike_neurons.len(), spike_times_ms.len()),
                 ));
             }
-            let group = f.root_group().group(&format!("{g}/signals")).map_err(|e| format_err(path, format!("/{g}/signals"), e.to_string()))?;
-            let mut names = group.group_names().map_err(|e| format_err(path, format!("/{g}/signals"), e.to_string()))?;
-            names.sort();
             let mut signals = Vec::new();
-            for var in names {
+            for var in &p.signals {
                 let dname = format!("{g}/signals/{var}/data");
                 let d = ds(&dname)?;
                 let shape = d.shape();
