@@ -115,6 +115,16 @@ fn sliced_run_reads_back_equal_to_get_data_on_both_backends() {
         assert!(table.contains("noise") && table.contains("spikes not recorded"), "{table}");
         assert!(table.lines().any(|l| l.starts_with("exc") && l.contains(&format!("{}", stats[0].1.n_spikes))), "{table}");
         check_tools(&path, None, &file, &stats);
+        // The figures of a real run's file (their content is checked in plot.rs's tests).
+        for (name, draw) in [
+            ("raster", spikeflow::plot::raster_file as fn(&ResultFile, &Path) -> Result<(), spikeflow::plot::PlotError>),
+            ("traces", spikeflow::plot::traces_file),
+            ("rates", spikeflow::plot::rate_histogram_file),
+        ] {
+            let fig = tmp(&format!("{name}-{backend}.png"));
+            draw(&file, &fig).unwrap();
+            assert!(std::fs::metadata(&fig).unwrap().len() > 5000, "{name} figure too small");
+        }
         files.push(file);
     }
     // Both back ends produce the same file contents (apart from the back end's name).
