@@ -231,12 +231,8 @@ fn histogram_on<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Histogram
     if let Some(c) = caption {
         builder.caption(c, ("sans-serif", 14));
     }
-    let mut chart = builder
-        .margin(10)
-        .x_label_area_size(36)
-        .y_label_area_size(56)
-        .build_cartesian_2d(x0..x1, 0.0..top)
-        .map_err(|e| e.to_string())?;
+    let mut chart =
+        builder.margin(10).x_label_area_size(36).y_label_area_size(56).build_cartesian_2d(x0..x1, 0.0..top).map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
         .x_desc(h.x_label.as_str())
@@ -433,8 +429,14 @@ mod file_tests {
         let mut exc = pop("exc", 40, 0);
         exc.spike_neurons = neurons;
         exc.spike_times_ms = times;
-        exc.signals =
-            vec![Signal { variable: "v".into(), unit: "mV".into(), sampling_interval_ms: 1.0, t_start_ms: 0.0, neurons: vec![0, 1, 2], data }];
+        exc.signals = vec![Signal {
+            variable: "v".into(),
+            unit: "mV".into(),
+            sampling_interval_ms: 1.0,
+            t_start_ms: 0.0,
+            neurons: vec![0, 1, 2],
+            data,
+        }];
         ResultFile {
             meta: RunMetadata {
                 model_name: "test".into(),
@@ -498,7 +500,9 @@ mod file_tests {
             p.signals.clear();
             p.spikes_recorded.clear();
         });
-        for e in [raster_file(&none, &dir.join("x.png")), traces_file(&none, &dir.join("y.png")), rate_histogram_file(&none, &dir.join("z.png"))] {
+        for e in
+            [raster_file(&none, &dir.join("x.png")), traces_file(&none, &dir.join("y.png")), rate_histogram_file(&none, &dir.join("z.png"))]
+        {
             let e = e.unwrap_err();
             assert!(e.to_string().contains("no population of the file recorded"), "{e}");
         }

@@ -60,7 +60,12 @@ fn meta(sim: &Simulation, duration: f64) -> RunMetadata {
 
 /// The file's contents equal what the simulation holds now.
 fn check_equal(file: &ResultFile, sim: &Simulation, pops: &[PopulationId], what: &str) {
-    assert!((file.recorded_until_ms - sim.time()).abs() < 1e-9, "{what}: recorded until {} ms, sim at {}", file.recorded_until_ms, sim.time());
+    assert!(
+        (file.recorded_until_ms - sim.time()).abs() < 1e-9,
+        "{what}: recorded until {} ms, sim at {}",
+        file.recorded_until_ms,
+        sim.time()
+    );
     assert_eq!(file.populations.len(), pops.len(), "{what}");
     for (&pop, p) in pops.iter().zip(&file.populations) {
         assert_eq!(p.label, sim.label(pop).unwrap(), "{what}");
@@ -71,7 +76,10 @@ fn check_equal(file: &ResultFile, sim: &Simulation, pops: &[PopulationId], what:
             Ok(expected) => assert_eq!(seg, expected, "{what}: population {} differs from get_data", p.label),
             Err(_) => {
                 assert_eq!(p.label, "noise", "{what}");
-                assert_eq!(seg, Segment { population: "noise".into(), t_start: 0.0, t_stop: sim.time(), spiketrains: vec![], analogsignals: vec![] });
+                assert_eq!(
+                    seg,
+                    Segment { population: "noise".into(), t_start: 0.0, t_stop: sim.time(), spiketrains: vec![], analogsignals: vec![] }
+                );
             }
         }
         // Spikes are stored ordered by time, then neuron.

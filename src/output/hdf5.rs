@@ -143,10 +143,7 @@ impl ResultWriter {
             check_label(sim.label(p)?)?;
         }
         if let Some(dup) = pops.iter().enumerate().find(|(i, p)| pops[..*i].iter().any(|q| q.index() == p.index())) {
-            return Err(OutputError::Invalid {
-                what: "pops".into(),
-                rule: format!("population '{}' is listed twice", sim.label(*dup.1)?),
-            });
+            return Err(OutputError::Invalid { what: "pops".into(), rule: format!("population '{}' is listed twice", sim.label(*dup.1)?) });
         }
         let file = SwmrFileWriter::create(path).map_err(|e| h5err(path, "create", e))?;
         let mut w = Self {
@@ -256,7 +253,14 @@ impl ResultWriter {
                 let cols = a.channel_index.len() as u64;
                 let rows = (SIGNAL_CHUNK_BYTES / (4 * cols)).clamp(1, 1024);
                 let data = f
-                    .create_grid_dataset_with_max(&format!("{vg}/data"), f32::hdf5_type(), &[0, cols], &[None, Some(cols)], &[rows, cols], None)
+                    .create_grid_dataset_with_max(
+                        &format!("{vg}/data"),
+                        f32::hdf5_type(),
+                        &[0, cols],
+                        &[None, Some(cols)],
+                        &[rows, cols],
+                        None,
+                    )
                     .map_err(e(&format!("{vg}/data")))?;
                 f.set_dataset_attr_string(data, "unit", &a.units).map_err(e(&vg))?;
                 f.set_dataset_attr_numeric(data, "sampling_interval_ms", &a.sampling_period).map_err(e(&vg))?;
@@ -319,7 +323,8 @@ impl ResultWriter {
                     let neurons: Vec<u32> = new.iter().map(|s| s.1).collect();
                     let times: Vec<f64> = new.iter().map(|s| s.0).collect();
                     f.set_extent(pw.neuron_ds, &[start + n]).map_err(e(format!("{sg}/neuron")))?;
-                    f.write_slice(pw.neuron_ds, &[start], &[n], &le_bytes(&neurons, u32::to_le_bytes)).map_err(e(format!("{sg}/neuron")))?;
+                    f.write_slice(pw.neuron_ds, &[start], &[n], &le_bytes(&neurons, u32::to_le_bytes))
+                        .map_err(e(format!("{sg}/neuron")))?;
                     f.set_extent(pw.time_ds, &[start + n]).map_err(e(format!("{sg}/time_ms")))?;
                     f.write_slice(pw.time_ds, &[start], &[n], &le_bytes(&times, f64::to_le_bytes)).map_err(e(format!("{sg}/time_ms")))?;
                     pw.spikes_written += n;
@@ -455,7 +460,8 @@ impl ResultFile {
                         .and_then(|a| a.read_numeric::<f64>())
                         .map_err(|e| format_err(path, format!("/{dname}.{name}"), e.to_string()))
                 };
-                let unit = d.attr("unit").and_then(|a| a.read_string()).map_err(|e| format_err(path, format!("/{dname}.unit"), e.to_string()))?;
+                let unit =
+                    d.attr("unit").and_then(|a| a.read_string()).map_err(|e| format_err(path, format!("/{dname}.unit"), e.to_string()))?;
                 let neurons = read_u32(format!("{g}/signals/{var}/neurons"))?;
                 if shape.len() != 2 || shape[1] != neurons.len() || data.len() != shape[0] * shape[1] {
                     return Err(format_err(

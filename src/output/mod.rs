@@ -210,7 +210,11 @@ fn opt(v: Option<f64>, precision: usize) -> String {
 pub fn stats_table(file: &ResultFile) -> String {
     let t = file.recorded_until_ms;
     let mut s = String::new();
-    let _ = writeln!(s, "{} ({:.1} ms of {:.1} ms, dt {} ms, seed {})", file.meta.model_name, t, file.meta.duration_ms, file.meta.dt_ms, file.meta.seed);
+    let _ = writeln!(
+        s,
+        "{} ({:.1} ms of {:.1} ms, dt {} ms, seed {})",
+        file.meta.model_name, t, file.meta.duration_ms, file.meta.dt_ms, file.meta.seed
+    );
     let width = file.populations.iter().map(|p| p.label.chars().count()).max().unwrap_or(0).max(10);
     let _ = writeln!(
         s,
