@@ -33,11 +33,13 @@ pub mod engine;
 pub mod model;
 pub mod network;
 pub mod networks;
+pub mod output;
 pub mod plot;
 pub mod random;
 pub mod record;
 pub mod shaders;
 mod sim;
+pub mod stats;
 
 pub use backend::{Backend, EngineError};
 pub use model::{

@@ -3,6 +3,7 @@
 //! follows the extension: `.svg` gives SVG, anything else PNG. Text uses the embedded DejaVu
 //! Sans (assets/, Bitstream Vera licence), so no system font is needed.
 
+use crate::output::ResultFile;
 use crate::record::Segment;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -215,17 +216,23 @@ pub struct Histogram {
 fn draw_histogram<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Histogram) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let root = root.titled(&h.title, ("sans-serif", 20)).map_err(|e| e.to_string())?;
+    histogram_on(&root, h, None)?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// Bars of `h` on `area`, with `caption` above them when given.
+fn histogram_on<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, h: &Histogram, caption: Option<&str>) -> Result<(), String> {
     let (x0, x1) = match (h.edges.first(), h.edges.last()) {
         (Some(&a), Some(&b)) if b > a => (a, b),
         _ => (0.0, 1.0),
     };
     let top = h.counts.iter().copied().filter(|c| c.is_finite()).fold(0.0, f64::max).max(1e-12) * 1.05;
-    let mut chart = ChartBuilder::on(&root)
-        .margin(10)
-        .x_label_area_size(36)
-        .y_label_area_size(56)
-        .build_cartesian_2d(x0..x1, 0.0..top)
-        .map_err(|e| e.to_string())?;
+    let mut builder = ChartBuilder::on(area);
+    if let Some(c) = caption {
+        builder.caption(c, ("sans-serif", 14));
+    }
+    let mut chart =
+        builder.margin(10).x_label_area_size(36).y_label_area_size(56).build_cartesian_2d(x0..x1, 0.0..top).map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
         .x_desc(h.x_label.as_str())
@@ -237,7 +244,28 @@ fn draw_histogram<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Histogra
         .map_err(|e| e.to_string())?;
     let bars = h.edges.windows(2).zip(&h.counts).map(|(e, &c)| Rectangle::new([(e[0], 0.0), (e[1], c)], COLORS[0].filled()));
     chart.draw_series(bars).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn draw_histograms<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, columns: usize, hs: &[Histogram]) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let root = root.titled(title, ("sans-serif", 22)).map_err(|e| e.to_string())?;
+    let rows = hs.len().div_ceil(columns).max(1);
+    for (h, area) in hs.iter().zip(root.split_evenly((rows, columns))) {
+        histogram_on(&area, h, Some(&h.title))?;
+    }
     root.present().map_err(|e| e.to_string())
+}
+
+/// Several histograms in a grid of `columns` columns, each titled with its own title.
+pub fn histograms(path: &Path, title: &str, columns: usize, histograms: &[Histogram]) -> Result<(), PlotError> {
+    if let Some(h) = histograms.iter().find(|h| h.edges.len() != h.counts.len() + 1) {
+        return Err(err(path, format!("histogram '{}': {} edges for {} bins", h.title, h.edges.len(), h.counts.len())));
+    }
+    let columns = columns.clamp(1, histograms.len().max(1));
+    let rows = histograms.len().div_ceil(columns).max(1) as u32;
+    let size = (520 * columns as u32, 60 + 340 * rows);
+    with_backend(path, size, |r| draw_histograms(r, title, columns, histograms), |r| draw_histograms(r, title, columns, histograms))
 }
 
 /// A histogram as a bar chart.
@@ -246,6 +274,87 @@ pub fn histogram(path: &Path, histogram: &Histogram) -> Result<(), PlotError> {
         return Err(err(path, format!("{} edges for {} bins", histogram.edges.len(), histogram.counts.len())));
     }
     with_backend(path, (640, 420), |r| draw_histogram(r, histogram), |r| draw_histogram(r, histogram))
+}
+
+/// Most neurons drawn per trace panel by [`traces_file`] (the panel title says how many of
+/// how many are shown).
+pub const MAX_TRACES_PER_PANEL: usize = 10;
+/// Bins of the per-neuron rate histograms of [`rate_histogram_file`].
+pub const RATE_HISTOGRAM_BINS: usize = 20;
+
+/// Raster of every population of a result file that recorded spikes (one colour per
+/// population) with the population rates below, over the recorded time.
+pub fn raster_file(file: &ResultFile, path: &Path) -> Result<(), PlotError> {
+    let t = file.recorded_until_ms;
+    let segments: Vec<Segment> = file.populations.iter().filter(|p| !p.spikes_recorded.is_empty()).map(|p| p.segment(t)).collect();
+    if segments.is_empty() {
+        return Err(err(path, "no population of the file recorded spikes"));
+    }
+    let refs: Vec<&Segment> = segments.iter().collect();
+    raster(path, &format!("{}: spikes", file.meta.model_name), &refs, t)
+}
+
+/// Recorded state variables in stacked panels (PyNN's Figure/Panel): one panel per
+/// population and variable, with up to [`MAX_TRACES_PER_PANEL`] neurons each.
+pub fn traces_file(file: &ResultFile, path: &Path) -> Result<(), PlotError> {
+    let mut list = Vec::new();
+    for p in &file.populations {
+        for s in &p.signals {
+            let shown = s.neurons.len().min(MAX_TRACES_PER_PANEL);
+            let which = if shown < s.neurons.len() {
+                format!("first {shown} of {} recorded neurons", s.neurons.len())
+            } else {
+                format!("{shown} neuron{}", if shown == 1 { "" } else { "s" })
+            };
+            let times: Vec<f64> = (0..s.n_samples()).map(|k| s.t_start_ms + k as f64 * s.sampling_interval_ms).collect();
+            list.push(Panel {
+                title: format!("{} {}: {which}", p.label, s.variable),
+                y_label: format!("{} ({})", s.variable, s.unit),
+                lines: (0..shown).map(|k| (times.clone(), s.column(k).iter().map(|&v| f64::from(v)).collect())).collect(),
+            });
+        }
+    }
+    if list.is_empty() {
+        return Err(err(path, "no population of the file recorded a state variable"));
+    }
+    let size = (900, 60 + 220 * list.len() as u32);
+    let title = format!("{}: recorded variables", file.meta.model_name);
+    with_backend(path, size, |r| draw_panels(r, &title, 1, &list), |r| draw_panels(r, &title, 1, &list))
+}
+
+/// Histograms of the firing rates of the recorded neurons, one panel per population that
+/// recorded spikes ([`RATE_HISTOGRAM_BINS`] bins from 0 to the highest rate).
+pub fn rate_histogram_file(file: &ResultFile, path: &Path) -> Result<(), PlotError> {
+    let t = file.recorded_until_ms;
+    if t <= 0.0 {
+        return Err(err(path, "the file holds no simulated time"));
+    }
+    let mut hs = Vec::new();
+    for p in file.populations.iter().filter(|p| !p.spikes_recorded.is_empty()) {
+        let mut count = std::collections::HashMap::new();
+        for &n in &p.spike_neurons {
+            *count.entry(n).or_insert(0usize) += 1;
+        }
+        let rates: Vec<f64> = p.spikes_recorded.iter().map(|n| count.get(n).copied().unwrap_or(0) as f64 / (t / 1000.0)).collect();
+        let hi = rates.iter().copied().fold(0.0, f64::max).max(1.0);
+        let width = hi / RATE_HISTOGRAM_BINS as f64;
+        let mut counts = vec![0.0; RATE_HISTOGRAM_BINS];
+        for r in &rates {
+            counts[((r / width) as usize).min(RATE_HISTOGRAM_BINS - 1)] += 1.0;
+        }
+        let mean = rates.iter().sum::<f64>() / rates.len() as f64;
+        hs.push(Histogram {
+            title: format!("{} (mean {mean:.2} Hz)", p.label),
+            x_label: "rate (Hz)".into(),
+            y_label: "neurons".into(),
+            edges: (0..=RATE_HISTOGRAM_BINS).map(|k| k as f64 * width).collect(),
+            counts,
+        });
+    }
+    if hs.is_empty() {
+        return Err(err(path, "no population of the file recorded spikes"));
+    }
+    histograms(path, &format!("{}: firing rates", file.meta.model_name), 2, &hs)
 }
 
 #[cfg(test)]
@@ -286,5 +395,116 @@ mod tests {
         }
         let png = std::fs::read(dir.join("panels.png")).unwrap();
         assert_eq!(&png[1..4], b"PNG");
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+    use crate::output::{PopulationResult, ResultFile, RunMetadata, Signal};
+
+    /// Two populations: `exc` fires neuron i at 10 + 2i ms and 300 + 2i ms, `inh` never;
+    /// `exc` has a sine trace of 3 neurons.
+    fn file(with_spikes: bool) -> ResultFile {
+        let (mut neurons, mut times) = (Vec::new(), Vec::new());
+        if with_spikes {
+            for base in [10.0, 300.0] {
+                for i in 0..40u32 {
+                    neurons.push(i);
+                    times.push(base + 2.0 * f64::from(i));
+                }
+            }
+        }
+        let data: Vec<f32> = (0..500).flat_map(|k| (0..3).map(move |n| -65.0 + 5.0 * ((k as f32) * 0.05 + n as f32).sin())).collect();
+        let pop = |label: &str, size: usize, first: usize| PopulationResult {
+            label: label.into(),
+            size,
+            cell_type: "IF_cond_exp".into(),
+            first_index: first,
+            spikes_recorded: (0..size as u32).collect(),
+            spike_neurons: vec![],
+            spike_times_ms: vec![],
+            signals: vec![],
+        };
+        let mut exc = pop("exc", 40, 0);
+        exc.spike_neurons = neurons;
+        exc.spike_times_ms = times;
+        exc.signals = vec![Signal {
+            variable: "v".into(),
+            unit: "mV".into(),
+            sampling_interval_ms: 1.0,
+            t_start_ms: 0.0,
+            neurons: vec![0, 1, 2],
+            data,
+        }];
+        ResultFile {
+            meta: RunMetadata {
+                model_name: "test".into(),
+                model_text: String::new(),
+                seed: 1,
+                backend: "cpu".into(),
+                adapter: "cpu".into(),
+                dt_ms: 0.1,
+                duration_ms: 500.0,
+            },
+            spikeflow_version: "0".into(),
+            created: "1970-01-01T00:00:00Z".into(),
+            recorded_until_ms: 500.0,
+            populations: vec![exc, pop("inh", 10, 40)],
+        }
+    }
+
+    /// (width, height, pixels of exactly `color`).
+    fn png_stats(path: &Path, color: RGBColor) -> (u32, u32, usize) {
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(info.color_type, png::ColorType::Rgb, "{}", path.display());
+        let n = buf[..info.buffer_size()].chunks(3).filter(|p| p == &[color.0, color.1, color.2]).count();
+        (info.width, info.height, n)
+    }
+
+    #[test]
+    fn result_file_figures_in_png_and_svg() {
+        let dir = std::env::temp_dir().join(format!("spikeflow-plot-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (full, silent) = (file(true), file(false));
+        for ext in ["png", "svg"] {
+            raster_file(&full, &dir.join(format!("raster.{ext}"))).unwrap();
+            raster_file(&silent, &dir.join(format!("raster-silent.{ext}"))).unwrap();
+            traces_file(&full, &dir.join(format!("traces.{ext}"))).unwrap();
+            rate_histogram_file(&full, &dir.join(format!("rates.{ext}"))).unwrap();
+        }
+        // PNG: the right size, and the population's colour where its spikes are.
+        let (w, h, spikes) = png_stats(&dir.join("raster.png"), COLORS[0]);
+        let (_, _, none) = png_stats(&dir.join("raster-silent.png"), COLORS[0]);
+        assert_eq!((w, h), (1000, 700));
+        assert!(spikes > none + 80 * 4, "80 spikes should colour pixels: {spikes} vs {none} without spikes");
+        let (w, h, line) = png_stats(&dir.join("traces.png"), COLORS[0]);
+        assert_eq!((w, h), (900, 280));
+        assert!(line > 300, "the first trace is drawn ({line} pixels)");
+        let (w, h, bars) = png_stats(&dir.join("rates.png"), COLORS[0]);
+        assert_eq!((w, h), (1040, 400));
+        assert!(bars > 1000, "rate bars are drawn ({bars} pixels)");
+        // SVG: one circle per spike, a polyline per trace, the titles as text.
+        let svg = std::fs::read_to_string(dir.join("raster.svg")).unwrap();
+        assert!(svg.starts_with("<svg") && svg.matches("<circle").count() >= 80, "raster SVG lacks the spikes");
+        let svg = std::fs::read_to_string(dir.join("traces.svg")).unwrap();
+        assert!(svg.contains("exc v: 3 neurons") && svg.matches("<polyline").count() >= 3, "traces SVG lacks its panel");
+        let svg = std::fs::read_to_string(dir.join("rates.svg")).unwrap();
+        assert!(svg.contains("exc (mean 4.00 Hz)") && svg.contains("inh (mean 0.00 Hz)"), "rate histogram SVG lacks its panels");
+        // Nothing to draw is an error naming the file.
+        let mut none = file(true);
+        none.populations.iter_mut().for_each(|p| {
+            p.signals.clear();
+            p.spikes_recorded.clear();
+        });
+        for e in
+            [raster_file(&none, &dir.join("x.png")), traces_file(&none, &dir.join("y.png")), rate_histogram_file(&none, &dir.join("z.png"))]
+        {
+            let e = e.unwrap_err();
+            assert!(e.to_string().contains("no population of the file recorded"), "{e}");
+        }
     }
 }
