@@ -30,6 +30,7 @@ pub mod backend;
 pub mod cpu;
 pub mod engine;
 pub mod model;
+pub mod modelfile;
 pub mod network;
 pub mod networks;
 pub mod plot;
