@@ -135,6 +135,31 @@ impl Ctx {
         Ok(x)
     }
 
+    /// A string expression that uses the neuron index `i` (0-based), evaluated for each of
+    /// `n` neurons into an array; `None` for anything else.
+    pub fn per_neuron(&self, v: &Value, path: &str, unit: &str, n: usize) -> Result<Option<Value>> {
+        let Value::String(s) = v else { return Ok(None) };
+        let (text, factor) = units::split_unit(s, Some(unit)).map_err(|m| ModelFileError::field(path, m))?;
+        let e = Expr::parse(text).map_err(|e| ModelFileError::field(path, e.to_string()))?;
+        let mut names = Vec::new();
+        e.variables(&mut names);
+        if !names.iter().any(|x| x == "i") || self.vars.contains_key("i") {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let x = e
+                .eval(&|name| if name == "i" { Some(i as f64) } else { self.vars.get(name).copied() })
+                .map_err(|e| ModelFileError::field(path, e.to_string()))?
+                * factor;
+            if !x.is_finite() {
+                return Err(ModelFileError::field(path, format!("must be finite (neuron {i} has {x})")));
+            }
+            out.push(Value::from(x));
+        }
+        Ok(Some(Value::Array(out)))
+    }
+
     /// A whole number ≥ 0.
     pub fn whole(&self, v: &Value, path: &str) -> Result<usize> {
         let x = self.number(v, path, Some(""))?;
@@ -400,6 +425,14 @@ fn plan_population(ctx: &Ctx, p: &PopulationSection, i: usize, settings: &Simula
                 ));
             }
         };
+        if STRING_KEYS.contains(&k.as_str()) {
+            obj.insert(k.clone(), v.clone());
+            continue;
+        }
+        if let Some(array) = ctx.per_neuron(v, &path, unit, size)? {
+            obj.insert(k.clone(), array);
+            continue;
+        }
         let resolved = ctx.tree(v, &path, Some(unit), &|key, inherit| {
             if key == "k" {
                 Some(String::new())

@@ -50,6 +50,8 @@ fn describe(unit: &str) -> String {
     match DIMENSIONS.iter().find(|(u, _)| *u == unit) {
         Some((u, what)) => format!("{what} in {}", u.replace("uS", "µS")),
         None if unit.is_empty() => "a plain number (no unit)".into(),
+        None if unit == "*" => "a number, with or without a unit".into(),
+        None if unit == "nS" => "a conductance in nS".into(),
         None => format!("a number in {unit}"),
     }
 }
@@ -76,6 +78,7 @@ pub fn split_unit<'a>(text: &'a str, expected: Option<&str>) -> Result<(&'a str,
     let exp = expected.map(canonical);
     match exp {
         Some("*") => Ok((head, factor)),
+        Some("nS") if dim == "uS" => Ok((head, factor * 1e3)),
         Some(e) if e == dim => Ok((head, factor)),
         Some(e) if e == "uS/ms" || e == "nA/ms" || e == "mV/ms" || e == "1/ms" => {
             Err(format!("the unit '{last}' does not fit: this field is {} (write the number without a unit)", describe(e)))
@@ -105,5 +108,7 @@ mod tests {
         let e = split_unit("4 nS", Some("ms")).unwrap_err();
         assert!(e.contains("a time in ms"), "{e}");
         assert!(split_unit("4 ms", Some("")).unwrap_err().contains("plain number"));
+        assert_eq!(split_unit("0.004 uS", Some("nS")).unwrap(), ("0.004 ", 1.0));
+        assert_eq!(split_unit("4 nS", Some("*")).unwrap(), ("4 ", 1e-3));
     }
 }
