@@ -356,8 +356,8 @@ fn zoo_model_is_the_same_on_both_backends() {
     assert!(runs[0] == runs[1], "CPU and GPU runs of zoo:pynn_tutorial differ");
 }
 
-/// Every example of docs/model-format.md parses, builds and runs briefly; each records
-/// something and the driven ones spike.
+/// Every example of docs/model-format.md parses, builds and runs briefly on both back ends,
+/// with the same spikes; each records something and the driven ones spike.
 #[test]
 fn every_documented_example_parses_builds_and_runs() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples");
@@ -369,10 +369,16 @@ fn every_documented_example_parses_builds_and_runs() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         assert!(doc.contains(&format!("examples/{name}")), "docs/model-format.md does not mention {name}");
         let model = modelfile::load(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let (mut sim, inst) = model.build(Some(Backend::Cpu), None).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(!inst.recorded.is_empty(), "{name} records nothing");
-        sim.run(model.simulation().duration.min(100.0)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let spikes: usize = inst.recorded.iter().map(|(_, p, _)| sim.get_data(*p).unwrap().spike_count()).sum();
+        let mut runs = Vec::new();
+        for backend in BACKENDS {
+            let (mut sim, inst) = model.build_with(opts(backend)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!inst.recorded.is_empty(), "{name} records nothing");
+            sim.run(model.simulation().duration.min(100.0)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let trains: Vec<_> = inst.recorded.iter().map(|(_, p, _)| sim.get_data(*p).unwrap().spiketrains).collect();
+            runs.push(trains);
+        }
+        let spikes: usize = runs[0].iter().flatten().map(|s| s.times.len()).sum();
         assert!(spikes > 0, "{name}: no spikes in the recorded populations");
+        assert!(runs[0] == runs[1], "{name}: CPU and GPU spikes differ");
     }
 }

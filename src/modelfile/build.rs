@@ -271,7 +271,7 @@ pub(crate) fn projection_index(schema: &FileSchema, label: &str) -> Option<usize
 
 /// A population as planned.
 enum Kind {
-    Cell(CellType),
+    Cell(Box<CellType>),
     Inhomogeneous(InhomogeneousPoisson),
 }
 
@@ -388,12 +388,12 @@ fn plan_population(ctx: &Ctx, p: &PopulationSection, i: usize, settings: &Simula
         return Err(ModelFileError::field(format!("{base}.label"), "must not be empty"));
     }
     let size = ctx.whole(&p.size, &format!("{base}.size"))?;
-    if size == 0 {
-        return Err(ModelFileError::field(format!("{base}.size"), "must be ≥ 1"));
+    if size == 0 || size > (u32::MAX / 2) as usize {
+        return Err(ModelFileError::field(format!("{base}.size"), format!("must be in [1, 2^31) (got {size})")));
     }
     let spec = spec_of(&p.cell_type, &format!("{base}.cell_type"))?;
     let Some(spec) = spec else {
-        let kind = Kind::Inhomogeneous(plan_inhomogeneous(ctx, p, &base, settings)?);
+        let kind = Kind::Inhomogeneous(plan_inhomogeneous(ctx, p, &base, size, settings)?);
         if !p.initial_values.is_empty() {
             return Err(ModelFileError::field(format!("{base}.initial_values"), format!("{INHOMOGENEOUS_POISSON} has no state variables")));
         }
@@ -462,10 +462,16 @@ fn plan_population(ctx: &Ctx, p: &PopulationSection, i: usize, settings: &Simula
             ctx.tree(v, &path, Some(st.unit), &|key, inherit| if key == "k" { Some(String::new()) } else { inherit.map(str::to_string) })?;
         initial.push((k.clone(), from_value::<Param>(resolved, &path)?));
     }
-    Ok(PlannedPop { label: p.label.clone(), size, kind: Kind::Cell(cell), initial })
+    Ok(PlannedPop { label: p.label.clone(), size, kind: Kind::Cell(Box::new(cell)), initial })
 }
 
-fn plan_inhomogeneous(ctx: &Ctx, p: &PopulationSection, base: &str, settings: &SimulationSettings) -> Result<InhomogeneousPoisson> {
+fn plan_inhomogeneous(
+    ctx: &Ctx,
+    p: &PopulationSection,
+    base: &str,
+    size: usize,
+    settings: &SimulationSettings,
+) -> Result<InhomogeneousPoisson> {
     let mut start = 0.0;
     let mut stop = settings.duration;
     let mut rate_max = None;
@@ -552,7 +558,15 @@ fn plan_inhomogeneous(ctx: &Ctx, p: &PopulationSection, base: &str, settings: &S
         return Err(ModelFileError::field(format!("{base}.parameters.stop"), format!("must be ≥ start = {start} ms (got {stop})")));
     }
     let source = InhomogeneousPoisson { rate, start, stop, rate_max };
-    source.bound(settings.dt).map_err(|m| ModelFileError::field(format!("{base}.parameters.rate"), m))?;
+    let bound = source.bound(settings.dt).map_err(|m| ModelFileError::field(format!("{base}.parameters.rate"), m))?;
+    // Candidates drawn by thinning: refuse what would not fit in memory rather than abort.
+    let candidates = size as f64 * bound * (stop - start) / 1000.0;
+    if candidates > 1e9 {
+        return Err(ModelFileError::field(
+            format!("{base}.parameters.rate"),
+            format!("{size} cells at up to {bound} Hz for {} ms need ~{candidates:.1e} draws (the limit is 1e9)", stop - start),
+        ));
+    }
     Ok(source)
 }
 
@@ -592,7 +606,7 @@ pub(crate) fn plan(schema: &FileSchema, settings: &SimulationSettings) -> Result
         let post = view(&p.post, &format!("{base}.post"), &pops)?;
         let weight_unit = match &pops[post.pop].kind {
             Kind::Cell(c) if c.spec().conductance_based => "uS",
-            Kind::Cell(CellType::Izhikevich(_)) => "mV",
+            Kind::Cell(c) if matches!(**c, CellType::Izhikevich(_)) => "mV",
             Kind::Cell(c) if c.spec().receives_input => "nA",
             _ => {
                 return Err(ModelFileError::field(
@@ -766,7 +780,7 @@ pub(crate) fn build(schema: &FileSchema, settings: &SimulationSettings, options:
     for (i, p) in plan.pops.iter().enumerate() {
         let path = format!("populations[{i}]");
         let cell = match &p.kind {
-            Kind::Cell(c) => c.clone(),
+            Kind::Cell(c) => (**c).clone(),
             Kind::Inhomogeneous(src) => {
                 let times = src
                     .spike_times(p.size, settings.dt, seed, i as u32)

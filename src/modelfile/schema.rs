@@ -1,6 +1,6 @@
 //! The serde layout of a model file (docs/model-format.md). Numbers that may be written as
 //! expressions or with units are kept as JSON values here and resolved by
-//! [`super::build`], which knows each field's unit.
+//! `ModelFile::build`, which knows each field's unit.
 
 use crate::network::Receptor;
 use serde::{Deserialize, Serialize};

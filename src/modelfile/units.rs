@@ -108,7 +108,7 @@ mod tests {
         let e = split_unit("4 nS", Some("ms")).unwrap_err();
         assert!(e.contains("a time in ms"), "{e}");
         assert!(split_unit("4 ms", Some("")).unwrap_err().contains("plain number"));
-        assert_eq!(split_unit("0.004 uS", Some("nS")).unwrap(), ("0.004 ", 1.0));
+        assert_eq!(split_unit("0.004 uS", Some("nS")).unwrap(), ("0.004 ", 1e3));
         assert_eq!(split_unit("4 nS", Some("*")).unwrap(), ("4 ", 1e-3));
     }
 }
