@@ -382,3 +382,37 @@ fn every_documented_example_parses_builds_and_runs() {
         assert!(runs[0] == runs[1], "{name}: CPU and GPU spikes differ");
     }
 }
+
+/// ACSource: a 10 Hz, 1 nA sine into a passive cell (tau_m 20 ms, 1 nF) moves v by
+/// ±R·I/√(1 + (ωτ)²) = ±12.4 mV once the start transient has decayed.
+#[test]
+fn ac_source_drives_a_sine() {
+    let text = r#"
+[simulation]
+duration = 400.0
+[[populations]]
+label = "cell"
+size = 1
+cell_type = "IF_curr_exp"
+parameters = { v_thresh = 100.0, tau_m = 20.0, cm = 1.0 }
+[[stimuli]]
+type = "ACSource"
+target = "cell"
+amplitude = "1 nA"
+frequency = "10 Hz"
+[[recording]]
+population = "cell"
+variables = ["v"]
+"#;
+    let model = ModelFile::from_toml_str(text, "ac.toml").unwrap();
+    let (mut sim, inst) = model.build(Some(Backend::Cpu), None).unwrap();
+    sim.run(400.0).unwrap();
+    let seg = sim.get_data(inst.population("cell").unwrap()).unwrap();
+    let v = seg.signal("v").unwrap().trace(0).unwrap();
+    let tail = &v[2000..];
+    let (lo, hi) = tail.iter().fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+    let want = 20.0 / (1.0 + (2.0 * std::f64::consts::PI * 0.01 * 20.0).powi(2)).sqrt();
+    assert!(((hi - lo) as f64 / 2.0 / want - 1.0).abs() < 0.05, "half peak-to-peak {} mV, want {want:.2}", (hi - lo) / 2.0);
+    let e = ModelFile::from_toml_str(&text.replace("frequency", "frequncy"), "ac.toml").unwrap_err().to_string();
+    assert!(e.contains("stimuli[0].frequncy") && e.contains("did you mean frequency?"), "{e}");
+}

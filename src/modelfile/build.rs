@@ -570,6 +570,46 @@ fn plan_inhomogeneous(
     Ok(source)
 }
 
+/// PyNN's `ACSource` (`offset + amplitude·sin(2π·frequency·t + phase)`, t in s, phase in
+/// degrees, between start and stop) as a `StepCurrentSource` with one value per step, taken at
+/// the step's start (the library has no sine kernel; a table reads the same on both back ends).
+fn ac_fields(m: &Map<String, Value>, base: &str) -> Result<()> {
+    const FIELDS: [&str; 8] = ["type", "target", "amplitude", "offset", "frequency", "phase", "start", "stop"];
+    for k in m.keys() {
+        if !FIELDS.contains(&k.as_str()) {
+            return Err(ModelFileError::field(
+                format!("{base}.{k}"),
+                format!("ACSource has no field '{k}'{} (it has: {})", did_you_mean(k, FIELDS[2..].iter().copied()), FIELDS[2..].join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn ac_source(m: &Map<String, Value>, base: &str, settings: &SimulationSettings) -> Result<CurrentSource> {
+    ac_fields(m, base)?;
+    let get = |k: &str, default: f64| m.get(k).and_then(Value::as_f64).unwrap_or(default);
+    let (amplitude, offset, frequency, phase) = (get("amplitude", 1.0), get("offset", 0.0), get("frequency", 10.0), get("phase", 0.0));
+    let (start, stop) = (get("start", 0.0), get("stop", settings.duration));
+    if !(stop >= start && start >= 0.0) {
+        return Err(ModelFileError::field(format!("{base}.stop"), format!("must be ≥ start = {start} ms ≥ 0 (got {stop})")));
+    }
+    let n = ((stop - start) / settings.dt).round();
+    if n > 1e7 {
+        return Err(ModelFileError::field(format!("{base}.stop"), format!("{n} steps of dt between start and stop: at most 1e7")));
+    }
+    let mut times = Vec::with_capacity(n as usize + 1);
+    let mut amplitudes = Vec::with_capacity(n as usize + 1);
+    for k in 0..n as usize {
+        let t = start + k as f64 * settings.dt;
+        times.push(t);
+        amplitudes.push(offset + amplitude * (2.0 * std::f64::consts::PI * frequency * t / 1000.0 + phase.to_radians()).sin());
+    }
+    times.push(stop);
+    amplitudes.push(0.0);
+    Ok(CurrentSource::StepCurrentSource { times, amplitudes })
+}
+
 /// Unit of a synapse field, given the unit of the weight.
 fn synapse_unit(key: &str, weight_unit: &str) -> String {
     match key {
@@ -647,12 +687,16 @@ pub(crate) fn plan(schema: &FileSchema, settings: &SimulationSettings) -> Result
             return Err(ModelFileError::field(format!("{base}.target"), "missing: the population (or view) the current goes into"));
         };
         let target = view(target, &format!("{base}.target"), &pops)?;
+        if s.get("type") == Some(&Value::String("ACSource".into())) {
+            ac_fields(s, &base)?;
+        }
         let mut rest = s.clone();
         rest.remove("target");
         let resolved = ctx.tree(&Value::Object(rest), &base, None, &|key, _| {
             Some(match key {
-                "amplitude" | "amplitudes" | "mean" | "stdev" => "nA".into(),
+                "amplitude" | "amplitudes" | "mean" | "stdev" | "offset" => "nA".into(),
                 "start" | "stop" | "times" | "dt" => "ms".into(),
+                "frequency" => "Hz".into(),
                 _ => String::new(),
             })
         })?;
@@ -666,11 +710,14 @@ pub(crate) fn plan(schema: &FileSchema, settings: &SimulationSettings) -> Result
                 ));
             }
             StimKind::PyN(from_value(Value::Object(m), &base)?)
+        } else if s.get("type") == Some(&Value::String("ACSource".into())) {
+            let m = resolved.as_object().cloned().unwrap_or_default();
+            StimKind::Source(ac_source(&m, &base, settings)?)
         } else {
             if !s.contains_key("type") {
                 return Err(ModelFileError::field(
                     format!("{base}.type"),
-                    "missing (DCSource, StepCurrentSource, NoisyCurrentSource or Stimulus)",
+                    "missing (DCSource, ACSource, StepCurrentSource, NoisyCurrentSource or Stimulus)",
                 ));
             }
             StimKind::Source(from_value(resolved, &base)?)
