@@ -296,6 +296,9 @@ fn zoo_pd14_rates_at_five_percent() {
 #[test]
 fn pd14_scaling_keeps_in_degrees() {
     let full = zoo("pd14");
+    let sizes = full.population_sizes().unwrap();
+    let cells: usize = sizes.iter().filter(|(l, _)| !l.starts_with("bg_")).map(|(_, n)| n).sum();
+    assert_eq!(cells, 77_169, "{sizes:?}");
     let mut small = full.clone();
     small.set("scale=0.01").unwrap();
     let (sim_small, inst) = small.build(Some(Backend::Cpu), None).unwrap();

@@ -755,6 +755,10 @@ pub(crate) fn plan(schema: &FileSchema, settings: &SimulationSettings) -> Result
     Ok(Plan { pops, projs, stims, recs })
 }
 
+pub(crate) fn sizes(schema: &FileSchema, settings: &SimulationSettings) -> Result<Vec<(String, usize)>> {
+    Ok(plan(schema, settings)?.pops.into_iter().map(|p| (p.label, p.size)).collect())
+}
+
 /// Map a library error to the field of the file that caused it.
 fn map_error(e: crate::Error, plan: &Plan, default_path: &str) -> ModelFileError {
     let pop_index = |label: &str| plan.pops.iter().position(|p| p.label == label);

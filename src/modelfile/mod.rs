@@ -214,6 +214,11 @@ impl ModelFile {
         self.schema.populations.iter().map(|p| p.label.as_str()).collect()
     }
 
+    /// Label and size of every population, as the file resolves them (without building).
+    pub fn population_sizes(&self) -> Result<Vec<(String, usize)>, ModelFileError> {
+        build::sizes(&self.schema, &self.settings)
+    }
+
     /// The top-level named parameters and their values.
     pub fn parameters(&self) -> Result<Vec<(String, f64)>, ModelFileError> {
         let ctx = build::Ctx::new(&self.schema)?;
