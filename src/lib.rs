@@ -31,6 +31,7 @@ pub mod brainscales;
 pub mod cpu;
 pub mod engine;
 pub mod model;
+pub mod modelfile;
 pub mod network;
 pub mod networks;
 pub mod output;
