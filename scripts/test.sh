@@ -21,4 +21,12 @@ if ! have_adapter; then
 fi
 vulkaninfo --summary 2>/dev/null | grep -E "deviceName|driverName" | sed 's/^/scripts\/test.sh: /' || true
 
+# tests/output.rs reads the HDF5 result files with h5py, the reader users have, when it can be
+# imported: install it (a wheel from PyPI) where Python is there and it is missing.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import h5py' 2>/dev/null; then
+    echo "scripts/test.sh: installing h5py for the result-file tests…"
+    python3 -m pip install --quiet h5py 2>/dev/null || python3 -m pip install --quiet --break-system-packages h5py || \
+        echo "scripts/test.sh: h5py could not be installed; tests/output.rs checks with its own reader only" >&2
+fi
+
 cargo test --release "$@"
