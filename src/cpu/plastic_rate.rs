@@ -10,7 +10,7 @@ pub fn plastic_rate(step: &StepParams, b: &mut PlasticBuffers) {
         let (q, pre) = (b.rate_syn[2 * i] as usize, b.rate_syn[2 * i + 1]);
         let (packed, rule) = (b.meta[2 * q], b.meta[2 * q + 1]);
         let r = b.rules[(rule & PLASTIC_RULE_MASK) as usize];
-        if r.flags & RULE_FLAG_ENABLED == 0 || t % r.period != 0 {
+        if r.flags & RULE_FLAG_ENABLED == 0 || !t.is_multiple_of(r.period) {
             continue;
         }
         let post = (packed & b.info.target_mask) % b.info.n_total;

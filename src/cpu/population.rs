@@ -113,7 +113,7 @@ pub fn emit_spike(g: &mut Globals, pop: &PopInfo, gi: u32) {
 /// Mirrors `sample_slot`.
 #[inline]
 pub fn sample_slot(g: &Globals, pop: &PopInfo) -> u32 {
-    if pop.flags & FLAG_RECORD_VARS == 0 || g.step.step % pop.rec_interval != 0 {
+    if pop.flags & FLAG_RECORD_VARS == 0 || !g.step.step.is_multiple_of(pop.rec_interval) {
         return NONE;
     }
     #[allow(clippy::manual_div_ceil)] // written as the shader writes it
