@@ -91,6 +91,10 @@ fn set_changes_parameters_sizes_and_settings() {
     assert!(e.contains("no parameter 'scael'") && e.contains("scale"), "{e}");
     let e = model.set("cells.tau_mm=3").unwrap_err().to_string();
     assert!(e.contains("populations[0].parameters.tau_mm") && e.contains("did you mean tau_m?"), "{e}");
+    // "s" is a parameter here, not seconds.
+    let mut with_s = ModelFile::from_toml_str(&SMALL.replace("scale = 1.0", "scale = 1.0\ns = 2"), "s.toml").unwrap();
+    with_s.set("n=\"50 * s\"").unwrap();
+    assert_eq!(with_s.population_sizes().unwrap()[0], ("cells".to_string(), 100));
     let e = model.set("nobody.x=3").unwrap_err().to_string();
     assert!(e.contains("no population or projection is labelled 'nobody'"), "{e}");
     // A failed set changes nothing.

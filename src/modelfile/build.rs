@@ -118,8 +118,18 @@ impl Ctx {
         let x = match v {
             Value::Number(n) => n.as_f64().ok_or_else(|| ModelFileError::field(path, "not a number"))?,
             Value::String(s) => {
-                let (text, factor) = units::split_unit(s, unit).map_err(|m| ModelFileError::field(path, m))?;
-                let e = Expr::parse(text).map_err(|e| ModelFileError::field(path, e.to_string()))?;
+                let (e, factor) = match units::split_unit(s, unit) {
+                    // A trailing name that is also a unit ("2 * s" with a parameter s): when what
+                    // is left is no expression, the whole string is one.
+                    Ok((text, factor)) => match (Expr::parse(text), factor != 1.0 || text.len() != s.len()) {
+                        (Ok(e), _) => (e, factor),
+                        (Err(_), true) if Expr::parse(s).is_ok() => {
+                            (Expr::parse(s).map_err(|e| ModelFileError::field(path, e.to_string()))?, 1.0)
+                        }
+                        (Err(e), _) => return Err(ModelFileError::field(path, e.to_string())),
+                    },
+                    Err(m) => return Err(ModelFileError::field(path, m)),
+                };
                 e.eval(&|n| self.vars.get(n).copied()).map_err(|e| ModelFileError::field(path, e.to_string()))? * factor
             }
             other => {

@@ -90,7 +90,9 @@ impl ModelFileError {
     }
 }
 
-/// The `[simulation]` section, resolved.
+/// The `[simulation]` section, resolved. A program that runs for another duration than the
+/// file's should `set("simulation.duration=...")` before `build`: time-varying Poisson
+/// sources are generated for this duration when the model is built.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimulationSettings {
     /// Time step, ms (default 0.1).
