@@ -150,6 +150,28 @@ fn errors_name_the_field() {
     assert!(e.contains("cannot read"), "{e}");
 }
 
+/// Parameters that share a per-cell random variable are drawn together (Izhikevich 2003's r),
+/// reproducibly from the seed.
+#[test]
+fn random_variables_are_shared_by_parameters() {
+    let model = zoo("izhikevich2003");
+    let (mut sim, inst) = model.build(Some(Backend::Cpu), None).unwrap();
+    let exc = inst.population("exc").unwrap();
+    let (c, d) = (sim.get(exc, "c").unwrap(), sim.get(exc, "d").unwrap());
+    for (c, d) in c.iter().zip(&d) {
+        let r2 = (c + 65.0) / 15.0;
+        assert!((0.0..=1.0).contains(&r2) && (d - (8.0 - 6.0 * r2)).abs() < 1e-9, "c = {c}, d = {d}");
+    }
+    let mean_r2 = c.iter().map(|c| (c + 65.0) / 15.0).sum::<f64>() / c.len() as f64;
+    assert!((mean_r2 - 1.0 / 3.0).abs() < 0.05, "E[r^2] = 1/3, got {mean_r2}");
+    let (mut again, _) = model.build(Some(Backend::Cpu), None).unwrap();
+    assert_eq!(again.get(exc, "c").unwrap(), c);
+    let (mut other, _) = model.build(Some(Backend::Cpu), Some(5)).unwrap();
+    assert_ne!(other.get(exc, "c").unwrap(), c);
+    let e = err(&SMALL.replace("cell_type = \"IF_curr_exp\"", "cell_type = \"IF_curr_exp\"\nrandom_variables = { r = 3 }"));
+    assert!(e.contains("populations[0].random_variables.r: must be a distribution"), "{e}");
+}
+
 #[test]
 fn json_is_accepted_with_the_same_layout() {
     let value: toml::Value = toml::from_str(SMALL).unwrap();

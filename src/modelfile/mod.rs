@@ -183,7 +183,7 @@ impl ModelFile {
 
     /// Resolve every field (without building), so errors show at load time.
     fn check(&self) -> Result<(), ModelFileError> {
-        build::plan(&self.schema, &self.settings).map(|_| ())
+        build::plan(&self.schema, &self.settings, self.settings.seed).map(|_| ())
     }
 
     /// The original text (stored in result files).
@@ -287,7 +287,7 @@ impl ModelFile {
             }
         }
         let settings = build::settings(&schema)?;
-        build::plan(&schema, &settings)?;
+        build::plan(&schema, &settings, settings.seed)?;
         self.schema = schema;
         self.settings = settings;
         self.assignments.push(assignment.to_string());
