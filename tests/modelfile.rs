@@ -91,6 +91,10 @@ fn set_changes_parameters_sizes_and_settings() {
     assert!(e.contains("no parameter 'scael'") && e.contains("scale"), "{e}");
     let e = model.set("cells.tau_mm=3").unwrap_err().to_string();
     assert!(e.contains("populations[0].parameters.tau_mm") && e.contains("did you mean tau_m?"), "{e}");
+    // "s" is a parameter here, not seconds.
+    let mut with_s = ModelFile::from_toml_str(&SMALL.replace("scale = 1.0", "scale = 1.0\ns = 2"), "s.toml").unwrap();
+    with_s.set("n=\"50 * s\"").unwrap();
+    assert_eq!(with_s.population_sizes().unwrap()[0], ("cells".to_string(), 100));
     let e = model.set("nobody.x=3").unwrap_err().to_string();
     assert!(e.contains("no population or projection is labelled 'nobody'"), "{e}");
     // A failed set changes nothing.
@@ -144,6 +148,28 @@ fn errors_name_the_field() {
     assert!(e.contains("unknown zoo model 'nope'") && e.contains("coba"), "{e}");
     let e = modelfile::load("/nonexistent/model.toml").unwrap_err().to_string();
     assert!(e.contains("cannot read"), "{e}");
+}
+
+/// Parameters that share a per-cell random variable are drawn together (Izhikevich 2003's r),
+/// reproducibly from the seed.
+#[test]
+fn random_variables_are_shared_by_parameters() {
+    let model = zoo("izhikevich2003");
+    let (mut sim, inst) = model.build(Some(Backend::Cpu), None).unwrap();
+    let exc = inst.population("exc").unwrap();
+    let (c, d) = (sim.get(exc, "c").unwrap(), sim.get(exc, "d").unwrap());
+    for (c, d) in c.iter().zip(&d) {
+        let r2 = (c + 65.0) / 15.0;
+        assert!((0.0..=1.0).contains(&r2) && (d - (8.0 - 6.0 * r2)).abs() < 1e-9, "c = {c}, d = {d}");
+    }
+    let mean_r2 = c.iter().map(|c| (c + 65.0) / 15.0).sum::<f64>() / c.len() as f64;
+    assert!((mean_r2 - 1.0 / 3.0).abs() < 0.05, "E[r^2] = 1/3, got {mean_r2}");
+    let (mut again, _) = model.build(Some(Backend::Cpu), None).unwrap();
+    assert_eq!(again.get(exc, "c").unwrap(), c);
+    let (mut other, _) = model.build(Some(Backend::Cpu), Some(5)).unwrap();
+    assert_ne!(other.get(exc, "c").unwrap(), c);
+    let e = err(&SMALL.replace("cell_type = \"IF_curr_exp\"", "cell_type = \"IF_curr_exp\"\nrandom_variables = { r = 3 }"));
+    assert!(e.contains("populations[0].random_variables.r: must be a distribution"), "{e}");
 }
 
 #[test]

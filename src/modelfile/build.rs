@@ -14,6 +14,7 @@ use crate::network::{
     BuildError, Connector, ConnectorError, CurrentSource, Population, PopulationId, PopulationView, Projection, ProjectionId, Receptor,
     Selection, Stimulus, SynapseType,
 };
+use crate::random::{Rng, Stream};
 use crate::Simulation;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -23,6 +24,9 @@ type Result<T> = std::result::Result<T, ModelFileError>;
 
 /// Name of the host-generated time-varying Poisson source (see [`super::poisson`]).
 pub const INHOMOGENEOUS_POISSON: &str = "SpikeSourceInhomogeneousPoisson";
+
+/// First parameter slot of the streams of a population's `random_variables`.
+const RANDOM_VARIABLE_STREAM: u32 = 0x00FF_FF00;
 
 /// Keys whose string values are names, not expressions.
 const STRING_KEYS: &[&str] = &["type", "distribution", "cell_type", "pairing", "numerics", "receptor", "label"];
@@ -118,8 +122,18 @@ impl Ctx {
         let x = match v {
             Value::Number(n) => n.as_f64().ok_or_else(|| ModelFileError::field(path, "not a number"))?,
             Value::String(s) => {
-                let (text, factor) = units::split_unit(s, unit).map_err(|m| ModelFileError::field(path, m))?;
-                let e = Expr::parse(text).map_err(|e| ModelFileError::field(path, e.to_string()))?;
+                let (e, factor) = match units::split_unit(s, unit) {
+                    // A trailing name that is also a unit ("2 * s" with a parameter s): when what
+                    // is left is no expression, the whole string is one.
+                    Ok((text, factor)) => match (Expr::parse(text), factor != 1.0 || text.len() != s.len()) {
+                        (Ok(e), _) => (e, factor),
+                        (Err(_), true) if Expr::parse(s).is_ok() => {
+                            (Expr::parse(s).map_err(|e| ModelFileError::field(path, e.to_string()))?, 1.0)
+                        }
+                        (Err(e), _) => return Err(ModelFileError::field(path, e.to_string())),
+                    },
+                    Err(m) => return Err(ModelFileError::field(path, m)),
+                };
                 e.eval(&|n| self.vars.get(n).copied()).map_err(|e| ModelFileError::field(path, e.to_string()))? * factor
             }
             other => {
@@ -137,19 +151,24 @@ impl Ctx {
 
     /// A string expression that uses the neuron index `i` (0-based), evaluated for each of
     /// `n` neurons into an array; `None` for anything else.
-    pub fn per_neuron(&self, v: &Value, path: &str, unit: &str, n: usize) -> Result<Option<Value>> {
+    pub fn per_neuron(&self, v: &Value, path: &str, unit: &str, n: usize, locals: &BTreeMap<String, Vec<f64>>) -> Result<Option<Value>> {
         let Value::String(s) = v else { return Ok(None) };
         let (text, factor) = units::split_unit(s, Some(unit)).map_err(|m| ModelFileError::field(path, m))?;
-        let e = Expr::parse(text).map_err(|e| ModelFileError::field(path, e.to_string()))?;
+        let Ok(e) = Expr::parse(text) else { return Ok(None) };
         let mut names = Vec::new();
         e.variables(&mut names);
-        if !names.iter().any(|x| x == "i") || self.vars.contains_key("i") {
+        let local = |x: &String| (x == "i" && !self.vars.contains_key("i")) || locals.contains_key(x);
+        if !names.iter().any(local) {
             return Ok(None);
         }
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let x = e
-                .eval(&|name| if name == "i" { Some(i as f64) } else { self.vars.get(name).copied() })
+                .eval(&|name| match locals.get(name) {
+                    Some(values) => Some(values[i]),
+                    None if name == "i" => self.vars.get(name).copied().or(Some(i as f64)),
+                    None => self.vars.get(name).copied(),
+                })
                 .map_err(|e| ModelFileError::field(path, e.to_string()))?
                 * factor;
             if !x.is_finite() {
@@ -382,7 +401,7 @@ fn view(text: &str, path: &str, pops: &[PlannedPop]) -> Result<View> {
     Ok(View { pop, selection })
 }
 
-fn plan_population(ctx: &Ctx, p: &PopulationSection, i: usize, settings: &SimulationSettings) -> Result<PlannedPop> {
+fn plan_population(ctx: &Ctx, p: &PopulationSection, i: usize, settings: &SimulationSettings, seed: u64) -> Result<PlannedPop> {
     let base = format!("populations[{i}]");
     if p.label.is_empty() {
         return Err(ModelFileError::field(format!("{base}.label"), "must not be empty"));
@@ -397,8 +416,29 @@ fn plan_population(ctx: &Ctx, p: &PopulationSection, i: usize, settings: &Simula
         if !p.initial_values.is_empty() {
             return Err(ModelFileError::field(format!("{base}.initial_values"), format!("{INHOMOGENEOUS_POISSON} has no state variables")));
         }
+        if !p.random_variables.is_empty() {
+            return Err(ModelFileError::field(
+                format!("{base}.random_variables"),
+                format!("{INHOMOGENEOUS_POISSON} has no per-cell parameters"),
+            ));
+        }
         return Ok(PlannedPop { label: p.label.clone(), size, kind, initial: Vec::new() });
     };
+    // Per-cell random variables for the parameter expressions of this population.
+    let mut locals: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for (k, (name, dist)) in p.random_variables.iter().enumerate() {
+        let path = format!("{base}.random_variables.{name}");
+        if !is_ident(name) || name == "i" || ctx.vars.contains_key(name) {
+            return Err(ModelFileError::field(path, "must be an identifier other than i and the model's parameters"));
+        }
+        if !dist.get("distribution").is_some_and(Value::is_string) {
+            return Err(ModelFileError::field(path, "must be a distribution: { distribution = \"uniform\", low = 0, high = 1 }"));
+        }
+        let d: crate::RandomDistribution = from_value(ctx.tree(dist, &path, Some(""), &|_, _| Some(String::new()))?, &path)?;
+        let mut rng = Rng::new(seed, Stream::Parameter { pop: i as u32, param: RANDOM_VARIABLE_STREAM + k as u32 });
+        let values = Param::Random(d).resolve(size, &mut rng).map_err(|e| ModelFileError::field(&path, e.to_string()))?;
+        locals.insert(name.clone(), values);
+    }
     let extras: &[&str] = match spec.cell_type {
         "Izhikevich" => &["numerics"],
         "SpikeSourceArray" => &["spike_times"],
@@ -429,7 +469,7 @@ fn plan_population(ctx: &Ctx, p: &PopulationSection, i: usize, settings: &Simula
             obj.insert(k.clone(), v.clone());
             continue;
         }
-        if let Some(array) = ctx.per_neuron(v, &path, unit, size)? {
+        if let Some(array) = ctx.per_neuron(v, &path, unit, size, &locals)? {
             obj.insert(k.clone(), array);
             continue;
         }
@@ -619,7 +659,7 @@ fn synapse_unit(key: &str, weight_unit: &str) -> String {
     }
 }
 
-pub(crate) fn plan(schema: &FileSchema, settings: &SimulationSettings) -> Result<Plan> {
+pub(crate) fn plan(schema: &FileSchema, settings: &SimulationSettings, seed: u64) -> Result<Plan> {
     let mut ctx = Ctx::new(schema)?;
     for (name, value) in [("dt", settings.dt), ("duration", settings.duration)] {
         ctx.vars.entry(name.into()).or_insert(value);
@@ -632,7 +672,7 @@ pub(crate) fn plan(schema: &FileSchema, settings: &SimulationSettings) -> Result
                 format!("'{}' is used twice; labels must be unique", p.label),
             ));
         }
-        let planned = plan_population(&ctx, p, i, settings)?;
+        let planned = plan_population(&ctx, p, i, settings, seed)?;
         if is_ident(&p.label) {
             ctx.vars.entry(format!("N_{}", p.label)).or_insert(planned.size as f64);
         }
@@ -756,7 +796,7 @@ pub(crate) fn plan(schema: &FileSchema, settings: &SimulationSettings) -> Result
 }
 
 pub(crate) fn sizes(schema: &FileSchema, settings: &SimulationSettings) -> Result<Vec<(String, usize)>> {
-    Ok(plan(schema, settings)?.pops.into_iter().map(|p| (p.label, p.size)).collect())
+    Ok(plan(schema, settings, settings.seed)?.pops.into_iter().map(|p| (p.label, p.size)).collect())
 }
 
 /// Map a library error to the field of the file that caused it.
@@ -819,9 +859,9 @@ fn to_view(v: &View, ids: &[PopulationId]) -> PopulationView {
 }
 
 pub(crate) fn build(schema: &FileSchema, settings: &SimulationSettings, options: BuildOptions) -> Result<(Simulation, Instance)> {
-    let plan = plan(schema, settings)?;
-    let backend = options.backend.or(settings.backend).unwrap_or(Backend::Gpu);
     let seed = options.seed.unwrap_or(settings.seed);
+    let plan = plan(schema, settings, seed)?;
+    let backend = options.backend.or(settings.backend).unwrap_or(Backend::Gpu);
     let mut builder = Simulation::builder().dt(settings.dt).seed(seed).backend(backend).progress(options.progress);
     if let Some(ctx) = options.gpu {
         builder = builder.gpu_context(ctx);

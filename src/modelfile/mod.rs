@@ -90,7 +90,9 @@ impl ModelFileError {
     }
 }
 
-/// The `[simulation]` section, resolved.
+/// The `[simulation]` section, resolved. A program that runs for another duration than the
+/// file's should `set("simulation.duration=...")` before `build`: time-varying Poisson
+/// sources are generated for this duration when the model is built.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimulationSettings {
     /// Time step, ms (default 0.1).
@@ -181,7 +183,7 @@ impl ModelFile {
 
     /// Resolve every field (without building), so errors show at load time.
     fn check(&self) -> Result<(), ModelFileError> {
-        build::plan(&self.schema, &self.settings).map(|_| ())
+        build::plan(&self.schema, &self.settings, self.settings.seed).map(|_| ())
     }
 
     /// The original text (stored in result files).
@@ -285,7 +287,7 @@ impl ModelFile {
             }
         }
         let settings = build::settings(&schema)?;
-        build::plan(&schema, &settings)?;
+        build::plan(&schema, &settings, settings.seed)?;
         self.schema = schema;
         self.settings = settings;
         self.assignments.push(assignment.to_string());

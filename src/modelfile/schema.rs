@@ -67,6 +67,10 @@ pub struct PopulationSection {
     /// Initial values of state variables.
     #[serde(default)]
     pub initial_values: Map<String, Value>,
+    /// Per-cell random numbers (name → distribution) that parameter expressions may use, so
+    /// that several parameters can share one draw (`c = "-65 + 15 * r^2"`, `d = "8 - 6 * r^2"`).
+    #[serde(default)]
+    pub random_variables: Map<String, Value>,
 }
 
 /// `[[projections]]`.
