@@ -188,9 +188,19 @@ fn json_is_accepted_with_the_same_layout() {
 #[test]
 fn zoo_lists_every_model_and_each_one_parses() {
     let names: Vec<&str> = modelfile::zoo::list().iter().map(|(n, _)| *n).collect();
-    for want in
-        ["coba", "cuba", "brunel", "izhikevich2003", "pynn_tutorial", "thalamocortical", "rs_fs", "striatum", "pd14", "polychronization"]
-    {
+    for want in [
+        "coba",
+        "cuba",
+        "brunel",
+        "izhikevich2003",
+        "pynn_tutorial",
+        "thalamocortical",
+        "rs_fs",
+        "striatum",
+        "pd14",
+        "polychronization",
+        "brainscales_intro",
+    ] {
         assert!(names.contains(&want), "zoo lacks {want}");
     }
     for (name, line) in modelfile::zoo::list() {
@@ -444,4 +454,43 @@ variables = ["v"]
     assert!(((hi - lo) as f64 / 2.0 / want - 1.0).abs() < 0.05, "half peak-to-peak {} mV, want {want:.2}", (hi - lo) / 2.0);
     let e = ModelFile::from_toml_str(&text.replace("frequency", "frequncy"), "ac.toml").unwrap_err().to_string();
     assert!(e.contains("stimuli[0].frequncy") && e.contains("did you mean frequency?"), "{e}");
+}
+
+/// zoo:brainscales_intro is BrainScaleS-2's tutorial in biological time: its neuron spikes
+/// exactly when the same experiment run through `brainscales::Session` in hardware time says
+/// (×1000), several times per input volley, and not before the first volley.
+#[test]
+fn zoo_brainscales_intro_matches_the_session_in_hardware_time() {
+    use spikeflow::brainscales::Session;
+    use spikeflow::prelude::*;
+    use spikeflow::HxNeuron;
+    let (mut sim, inst) = zoo("brainscales_intro").build(Some(Backend::Cpu), None).unwrap();
+    sim.run(100.0).unwrap();
+    let zoo_times = sim.get_data(inst.population("pop").unwrap()).unwrap().spiketrains[0].times.clone();
+
+    let mut session = Session::builder().backend(Backend::Cpu).strict(true).build().unwrap();
+    let neuron = HxNeuron {
+        leak_v_leak: 400.0.into(),
+        leak_i_bias: 200.0.into(),
+        threshold_v_threshold: 400.0.into(),
+        threshold_enable: 1.0.into(),
+        refractory_period_refractory_time: 100.0.into(),
+        reset_v_reset: 300.0.into(),
+        reset_i_bias: 1000.0.into(),
+        membrane_capacitance_capacitance: 63.0.into(),
+        ..HxNeuron::default()
+    };
+    let pop = session.create(Population::new(1, neuron)).unwrap();
+    session.record(pop, &["spikes"]).unwrap();
+    let src = session.create(Population::new(5, SpikeSourceArray::new(vec![0.01, 0.03, 0.05, 0.07, 0.09]))).unwrap();
+    session.connect(Projection::new(src, pop, Connector::all_to_all(), StaticSynapse::with_weight(63.0))).unwrap();
+    session.run(0.1).unwrap();
+    let hw = session.get_data(pop).unwrap().spiketrains[0].times_bio.clone();
+
+    assert!(zoo_times.len() >= 5, "at least one spike per volley: {zoo_times:?}");
+    assert!(zoo_times[0] > 10.0, "nothing before the first volley: {zoo_times:?}");
+    assert_eq!(zoo_times.len(), hw.len(), "zoo {zoo_times:?}\nsession {hw:?}");
+    for (a, b) in zoo_times.iter().zip(&hw) {
+        assert!((a - b).abs() < 1e-6, "zoo {a} ms, session {b} ms");
+    }
 }

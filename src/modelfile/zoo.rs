@@ -40,6 +40,11 @@ const MODELS: &[(&str, &str, &str)] = &[
         "Izhikevich (2006) polychronization: STDP with axonal delays, bimodal weights",
         include_str!("../../zoo/polychronization.toml"),
     ),
+    (
+        "brainscales_intro",
+        "BrainScaleS-2's introductory tutorial: one HXNeuron in hardware units on the emulated chip, five inputs",
+        include_str!("../../zoo/brainscales_intro.toml"),
+    ),
 ];
 
 /// The zoo's models: (name, one line).
