@@ -63,7 +63,10 @@ fn izhikevich2003_parameters_follow_the_paper() {
     }
 }
 
-fn pd14_run(backend: Backend, scale: f64, input: Pd14Input, ms: f64) -> (Vec<Vec<Vec<f64>>>, Vec<Vec<u32>>, usize) {
+/// Spike times per population and neuron, final v bits per population, synapse count.
+type Pd14Outcome = (Vec<Vec<Vec<f64>>>, Vec<Vec<u32>>, usize);
+
+fn pd14_run(backend: Backend, scale: f64, input: Pd14Input, ms: f64) -> Pd14Outcome {
     let mut sim = sim(backend, 0.1, 4).build().unwrap();
     let net = pd14(&mut sim, scale, input).unwrap();
     for &p in &net.pops {

@@ -56,12 +56,14 @@ pub struct Scratch {
     pub uniform_params: bool,
     /// Per-neuron flags a branch-free pass hands to the emission pass (1: spiked).
     pub flags: Vec<u32>,
+    /// A per-neuron intermediate one pass hands the next (e.g. the argument of an `exp`).
+    pub tmp: Vec<f32>,
 }
 
 impl Scratch {
     /// Scratch for `n` neurons.
     pub fn new(n: usize) -> Self {
-        Self { v_old: vec![0.0; n], i_ext: vec![0.0; n], uniform_params: false, flags: vec![0; n] }
+        Self { v_old: vec![0.0; n], i_ext: vec![0.0; n], uniform_params: false, flags: vec![0; n], tmp: vec![0.0; n] }
     }
 }
 
@@ -354,8 +356,7 @@ pub fn threshold_and_reset_u<const U: bool>(
     while start < n {
         let end = (start + BLOCK).min(n);
         let mut any = false;
-        for i in start..end {
-            let x = v[i];
+        for (i, &x) in v.iter().enumerate().take(end).skip(start) {
             any |= (x >= at::<U>(v_thresh, i)) | (x.to_bits() & 0x7F80_0000 == 0x7F80_0000);
         }
         if any {
