@@ -72,27 +72,9 @@ unsafe fn normal_irwin_hall_x8_avx2(c0: [u32; LANES], c1: [u32; LANES], c2: [u32
 
 #[inline(always)]
 fn normal_irwin_hall_x8_body(c0: [u32; LANES], c1: [u32; LANES], c2: [u32; LANES], key: [u32; 2]) -> [f32; LANES] {
-    use crate::random::{PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1};
     let mut sum = [0.0f32; LANES];
     for j in 0..3u32 {
-        let mut c = [c0, c1, c2, [j; LANES]];
-        let mut k = key;
-        for round in 0..10 {
-            if round > 0 {
-                k[0] = k[0].wrapping_add(PHILOX_W0);
-                k[1] = k[1].wrapping_add(PHILOX_W1);
-            }
-            let mut next = [[0u32; LANES]; 4];
-            for l in 0..LANES {
-                let p0 = u64::from(PHILOX_M0) * u64::from(c[0][l]);
-                let p1 = u64::from(PHILOX_M1) * u64::from(c[2][l]);
-                next[0][l] = ((p1 >> 32) as u32) ^ c[1][l] ^ k[0];
-                next[1][l] = p1 as u32;
-                next[2][l] = ((p0 >> 32) as u32) ^ c[3][l] ^ k[1];
-                next[3][l] = p0 as u32;
-            }
-            c = next;
-        }
+        let c = philox4x32_x8_body([c0, c1, c2, [j; LANES]], key);
         for word in &c {
             for l in 0..LANES {
                 sum[l] += u01_f32(word[l]);
@@ -100,6 +82,47 @@ fn normal_irwin_hall_x8_body(c0: [u32; LANES], c1: [u32; LANES], c2: [u32; LANES
         }
     }
     sum.map(|x| x - 6.0)
+}
+
+/// [`philox4x32`] of 8 counters at once, lane `l` of word `w` in `c[w][l]`: the same bits,
+/// vectorized across lanes (compiled for AVX2 when the CPU has it).
+pub fn philox4x32_x8(c: [[u32; LANES]; 4], key: [u32; 2]) -> [[u32; LANES]; 4] {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked above); the body is plain safe Rust.
+        return unsafe { philox4x32_x8_avx2(c, key) };
+    }
+    philox4x32_x8_body(c, key)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn philox4x32_x8_avx2(c: [[u32; LANES]; 4], key: [u32; 2]) -> [[u32; LANES]; 4] {
+    philox4x32_x8_body(c, key)
+}
+
+/// The Philox rounds lane by lane (mirrors `philox4x32`).
+#[inline(always)]
+fn philox4x32_x8_body(mut c: [[u32; LANES]; 4], key: [u32; 2]) -> [[u32; LANES]; 4] {
+    use crate::random::{PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1};
+    let mut k = key;
+    for round in 0..10 {
+        if round > 0 {
+            k[0] = k[0].wrapping_add(PHILOX_W0);
+            k[1] = k[1].wrapping_add(PHILOX_W1);
+        }
+        let mut next = [[0u32; LANES]; 4];
+        for l in 0..LANES {
+            let p0 = u64::from(PHILOX_M0) * u64::from(c[0][l]);
+            let p1 = u64::from(PHILOX_M1) * u64::from(c[2][l]);
+            next[0][l] = ((p1 >> 32) as u32) ^ c[1][l] ^ k[0];
+            next[1][l] = p1 as u32;
+            next[2][l] = ((p0 >> 32) as u32) ^ c[3][l] ^ k[1];
+            next[3][l] = p0 as u32;
+        }
+        c = next;
+    }
+    c
 }
 
 #[cfg(test)]
@@ -138,6 +161,18 @@ mod tests {
         for k in -2000..2000 {
             let x = k as f32 * 0.25 + 0.0001 * (k % 3) as f32;
             assert_eq!(round_even(x), x.round_ties_even(), "{x}");
+        }
+    }
+
+    #[test]
+    fn philox_x8_matches_scalar() {
+        let c: [[u32; LANES]; 4] = std::array::from_fn(|w| std::array::from_fn(|l| (w as u32 + 1).wrapping_mul(0x9E37_79B9) ^ l as u32));
+        let out = philox4x32_x8(c, [7, u32::MAX]);
+        for l in 0..LANES {
+            let r = philox4x32([c[0][l], c[1][l], c[2][l], c[3][l]], [7, u32::MAX]);
+            for w in 0..4 {
+                assert_eq!(out[w][l], r[w], "lane {l} word {w}");
+            }
         }
     }
 
