@@ -54,7 +54,8 @@ pub fn out_degrees(net: &BuiltNetwork) -> Vec<u32> {
 }
 
 /// Fill a report after a run: rates (and CVs) of the `(name, view)` pairs, whose spikes must
-/// have been recorded; synaptic events from the spikes of those populations and of every
+/// have been recorded, over the spikes after `t_from` ms (a warm-up left out; `bio_ms` is the
+/// time after it); synaptic events from the spikes of those populations and of every
 /// population in `sources` (spike sources, recorded too).
 #[allow(clippy::too_many_arguments)]
 pub fn report(
@@ -62,6 +63,7 @@ pub fn report(
     model: &str,
     named: &[(String, PopulationView)],
     sources: &[PopulationId],
+    t_from: f64,
     bio_ms: f64,
     build_s: f64,
     sim_s: f64,
@@ -77,19 +79,29 @@ pub fn report(
         let seg = sim.get_data(id.clone())?;
         let off = net.pops[id.pop.index()].offset as usize;
         neurons += id.len();
+        let mut count = 0usize;
+        let mut cv_sum = 0.0;
+        let mut cv_n = 0usize;
         for t in &seg.spiketrains {
-            events += t.times.len() as u64 * u64::from(degree[off + t.source_index]);
+            let times: Vec<f64> = t.times.iter().copied().filter(|&x| x > t_from).collect();
+            count += times.len();
+            events += times.len() as u64 * u64::from(degree[off + t.source_index]);
+            if let Some(cv) = cv_of(&times) {
+                cv_sum += cv;
+                cv_n += 1;
+            }
         }
-        rates.insert(name.clone(), seg.mean_rate());
+        let n = seg.spiketrains.len().max(1);
+        rates.insert(name.clone(), count as f64 / n as f64 / (bio_ms / 1000.0));
         if with_cv {
-            cvs.insert(name.clone(), seg.cv_isi().unwrap_or(f64::NAN));
+            cvs.insert(name.clone(), if cv_n > 0 { cv_sum / cv_n as f64 } else { f64::NAN });
         }
     }
     for id in sources {
         let seg = sim.get_data(*id)?;
         let off = net.pops[id.index()].offset as usize;
         for t in &seg.spiketrains {
-            events += t.times.len() as u64 * u64::from(degree[off + t.source_index]);
+            events += t.times.iter().filter(|&&x| x > t_from).count() as u64 * u64::from(degree[off + t.source_index]);
         }
     }
     Ok(BenchReport {
@@ -107,4 +119,15 @@ pub fn report(
         rates,
         cv_isi: with_cv.then_some(cvs),
     })
+}
+
+/// ISI coefficient of variation of one train (≥ 3 spikes), as [`crate::Segment::cv_isi`].
+fn cv_of(times: &[f64]) -> Option<f64> {
+    if times.len() < 3 {
+        return None;
+    }
+    let isi: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    let m = isi.iter().sum::<f64>() / isi.len() as f64;
+    let v = isi.iter().map(|x| (x - m).powi(2)).sum::<f64>() / isi.len() as f64;
+    Some(v.sqrt() / m)
 }

@@ -54,6 +54,7 @@ fn main() -> Result<()> {
             "coba",
             &[("exc".into(), net.exc.all()), ("inh".into(), net.inh.all())],
             &[net.kick],
+            0.0,
             args.duration,
             build_s,
             sim_s,

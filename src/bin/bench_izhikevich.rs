@@ -43,6 +43,7 @@ fn main() -> Result<()> {
             "izhikevich2003",
             &[("exc".into(), net.exc.clone()), ("inh".into(), net.inh.clone())],
             &[],
+            0.0,
             args.duration,
             build_s,
             sim_s,

@@ -28,6 +28,9 @@ struct Args {
     /// External input: poisson or dc.
     #[arg(long, default_value = "poisson")]
     input: String,
+    /// Simulated first and left out of rates, CVs and timing (the start-up transient), ms.
+    #[arg(long, default_value_t = 0.0)]
+    warmup: f64,
     /// Seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -51,9 +54,12 @@ fn main() -> Result<()> {
     }
     sim.build_now()?;
     let build_s = t0.elapsed().as_secs_f64();
+    if args.warmup > 0.0 {
+        sim.run(args.warmup)?;
+    }
     let sim_s = sim.run(args.duration)?.sim_s;
     let named: Vec<(String, PopulationView)> = PD14_POPULATIONS.iter().zip(&net.pops).map(|(n, p)| (n.to_string(), p.all())).collect();
-    let r = report(&sim, "pd14", &named, &net.background, args.duration, build_s, sim_s, true)?;
+    let r = report(&sim, "pd14", &named, &net.background, args.warmup, args.duration, build_s, sim_s, true)?;
     eprintln!(
         "{} {}: PD14 scale {} ({} neurons, {} synapses, {:?} input): build {:.2} s, sim {:.2} s for {} ms (rtf {:.2}), {:.3e} events/s",
         r.backend, r.adapter, args.scale, r.neurons, r.synapses, input, r.build_s, r.sim_s, args.duration, r.rtf, r.events_per_s

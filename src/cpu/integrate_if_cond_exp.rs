@@ -68,14 +68,17 @@ fn step<const U: bool>(g: &mut Globals, b: &mut PopBuffers, pop: &PopInfo) {
     for x in arg.iter_mut() {
         *x = sf_exp(*x);
     }
+    // v_old first: a loop that stores `if refr == 0 { v_int } else { v[i] }` back into v
+    // becomes a masked store (vmaskmovps, microcoded on AMD); reading the old value from
+    // v_old keeps it a blend and a plain store.
+    v_old.copy_from_slice(&v[..n]);
     for i in 0..n {
         let refr = counters[i];
-        let vo = v[i];
+        let vo = v_old[i];
         let v_inf = i_ext_vinf[i];
         let v_int = v_inf + (vo - v_inf) * arg[i];
         v[i] = if refr == 0 { v_int } else { vo };
         counters[i] = refr.saturating_sub(1);
-        v_old[i] = vo;
     }
     threshold_and_reset_u::<U>(g, pop, v, counters, v_old, row(k::V_THRESH), row(k::V_RESET), row(k::REFRAC));
 }

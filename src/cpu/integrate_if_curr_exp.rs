@@ -40,6 +40,10 @@ fn step<const U: bool>(g: &mut Globals, b: &mut PopBuffers, pop: &PopInfo) {
     let (ie, ii) = rest.split_at_mut(n);
     let (ii, counters) = (&mut ii[..n], &mut counters[..n]);
     let (inv_e, inv_i) = (pop.inv_scale_e, pop.inv_scale_i);
+    // v_old first: a loop that stores `if refr == 0 { v_int } else { v[i] }` back into v
+    // becomes a masked store (vmaskmovps, microcoded on AMD); reading the old value from
+    // v_old keeps it a blend and a plain store.
+    v_old.copy_from_slice(&v[..n]);
     for i in 0..n {
         let mut i_e = ie[i] + ring_e[i] as f32 * inv_e;
         let mut i_i = ii[i] + ring_i[i] as f32 * inv_i;
@@ -47,7 +51,7 @@ fn step<const U: bool>(g: &mut Globals, b: &mut PopBuffers, pop: &PopInfo) {
         ring_i[i] = 0;
         let i_total = at::<U>(i_offset, i) + i_ext[i];
         let refr = counters[i];
-        let vo = v[i];
+        let vo = v_old[i];
         let v_int = vo
             + at::<U>(p20, i) * i_total
             + at::<U>(p21e, i) * i_e
@@ -59,7 +63,6 @@ fn step<const U: bool>(g: &mut Globals, b: &mut PopBuffers, pop: &PopInfo) {
         i_i *= at::<U>(p11i, i);
         ie[i] = i_e;
         ii[i] = i_i;
-        v_old[i] = vo;
     }
     threshold_and_reset_u::<U>(g, pop, v, counters, v_old, row(k::V_THRESH), row(k::V_RESET), row(k::REFRAC));
 }
