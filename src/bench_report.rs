@@ -56,13 +56,15 @@ pub fn out_degrees(net: &BuiltNetwork) -> Vec<u32> {
 /// Fill a report after a run: rates (and CVs) of the `(name, view)` pairs, whose spikes must
 /// have been recorded, over the spikes after `t_from` ms (a warm-up left out; `bio_ms` is the
 /// time after it); synaptic events from the spikes of those populations and of every
-/// population in `sources` (spike sources, recorded too).
+/// population in `sources` (spike sources, recorded too), plus `unrecorded_events` (the
+/// expected events of sources not worth recording, e.g. PD14's ~10⁵ Poisson inputs).
 #[allow(clippy::too_many_arguments)]
 pub fn report(
     sim: &Simulation,
     model: &str,
     named: &[(String, PopulationView)],
     sources: &[PopulationId],
+    unrecorded_events: f64,
     t_from: f64,
     bio_ms: f64,
     build_s: f64,
@@ -114,7 +116,7 @@ pub fn report(
         build_s,
         sim_s,
         rtf: sim_s / (bio_ms / 1000.0),
-        events_per_s: events as f64 / sim_s,
+        events_per_s: (events as f64 + unrecorded_events) / sim_s,
         bytes_per_synapse: bytes_per_synapse(net),
         rates,
         cv_isi: with_cv.then_some(cvs),

@@ -284,13 +284,25 @@ pub struct Izhikevich2003 {
 /// so every synaptic effect comes 1 ms later than in `net.m`. Alpha (~10 Hz) and gamma
 /// (~40 Hz) rhythms emerge.
 pub fn izhikevich2003(sim: &mut Simulation) -> Result<Izhikevich2003, Error> {
+    izhikevich2003_scaled(sim, 1.0)
+}
+
+/// [`izhikevich2003`] with `1000 · scale` cells (80 % excitatory) and the weights multiplied by
+/// `1 / scale`, so that the summed input of a cell stays the paper's (all-to-all: the synapses
+/// grow as scale²). `scale = 1` is exactly [`izhikevich2003`]. A load test for benchmarks.
+pub fn izhikevich2003_scaled(sim: &mut Simulation, scale: f64) -> Result<Izhikevich2003, Error> {
     use crate::random::{Rng, Stream};
-    const NE: usize = 800;
-    const NI: usize = 200;
+    let n = (1000.0 * scale).round();
+    if !(scale.is_finite() && n >= 5.0 && n <= 1e5) {
+        return Err(Error::Invalid { what: "izhikevich2003.scale".into(), rule: format!("must give 5 to 1e5 cells (got {scale})") });
+    }
+    let n = n as usize;
+    let (ne, ni) = (n * 4 / 5, n - n * 4 / 5);
+    let w = 1000.0 / n as f64;
     // The builder's own stream (no population has this index), so r is fixed by the seed.
     let mut rng = Rng::new(sim.seed(), Stream::Parameter { pop: u32::MAX, param: 0 });
-    let re: Vec<f64> = (0..NE).map(|_| rng.uniform()).collect();
-    let ri: Vec<f64> = (0..NI).map(|_| rng.uniform()).collect();
+    let re: Vec<f64> = (0..ne).map(|_| rng.uniform()).collect();
+    let ri: Vec<f64> = (0..ni).map(|_| rng.uniform()).collect();
     let cat = |e: &dyn Fn(f64) -> f64, i: &dyn Fn(f64) -> f64| -> Param {
         Param::from(re.iter().map(|&r| e(r)).chain(ri.iter().map(|&r| i(r))).collect::<Vec<f64>>())
     };
@@ -303,15 +315,15 @@ pub fn izhikevich2003(sim: &mut Simulation) -> Result<Izhikevich2003, Error> {
         numerics: IzhikevichNumerics::Published,
         ..Default::default()
     };
-    let cells = sim.create(Population::new(NE + NI, cell).label("izhikevich2003"))?;
-    let (exc, inh) = (cells.slice(0..NE), cells.slice(NE..NE + NI));
+    let cells = sim.create(Population::new(ne + ni, cell).label("izhikevich2003"))?;
+    let (exc, inh) = (cells.slice(0..ne), cells.slice(ne..ne + ni));
     let delay = sim.dt();
     sim.connect(
-        Projection::new(exc.clone(), cells, Connector::all_to_all(), StaticSynapse::new(RandomDistribution::uniform(0.0, 0.5), delay))
+        Projection::new(exc.clone(), cells, Connector::all_to_all(), StaticSynapse::new(RandomDistribution::uniform(0.0, 0.5 * w), delay))
             .label("exc"),
     )?;
     sim.connect(
-        Projection::new(inh.clone(), cells, Connector::all_to_all(), StaticSynapse::new(RandomDistribution::uniform(-1.0, 0.0), delay))
+        Projection::new(inh.clone(), cells, Connector::all_to_all(), StaticSynapse::new(RandomDistribution::uniform(-w, 0.0), delay))
             .receptor(Receptor::Inhibitory)
             .label("inh"),
     )?;

@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use spikeflow::networks::{coba_fixed_indegree, izhikevich2003, pd14, pd14_synapse_count, Pd14Input, PD14_SIZES};
+use spikeflow::networks::{coba_fixed_indegree, izhikevich2003, izhikevich2003_scaled, pd14, pd14_synapse_count, Pd14Input, PD14_SIZES};
 use spikeflow::prelude::*;
 
 fn bits(x: &[f32]) -> Vec<u32> {
@@ -116,6 +116,10 @@ fn network_builders_refuse_bad_sizes() {
     for scale in [0.0, -1.0, 1.5, f64::NAN] {
         let e = pd14(&mut sim, scale, Pd14Input::Dc).unwrap_err().to_string();
         assert!(e.contains("pd14.scale") && e.contains("(0, 1]"), "{e}");
+    }
+    for scale in [0.0, 0.001, f64::INFINITY, 1000.0] {
+        let e = izhikevich2003_scaled(&mut sim, scale).unwrap_err().to_string();
+        assert!(e.contains("izhikevich2003.scale"), "{e}");
     }
     let e = coba_fixed_indegree(&mut sim, 1000).unwrap_err().to_string();
     assert!(e.contains("coba_fixed_indegree.n") && e.contains("4000"), "{e}");

@@ -55,6 +55,7 @@ fn main() -> Result<()> {
             &[("exc".into(), net.exc.all()), ("inh".into(), net.inh.all())],
             &[net.kick],
             0.0,
+            0.0,
             args.duration,
             build_s,
             sim_s,

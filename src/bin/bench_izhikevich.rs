@@ -2,12 +2,12 @@
 //! dt 1 ms, all spikes recorded), best of `--repeats`. Prints one line per repeat and, last,
 //! one JSON object (issue 7's keys; rates of the excitatory and inhibitory cells).
 //!
-//! `cargo run --release --bin bench_izhikevich -- [--duration 1000] [--backend cpu|gpu] [--repeats 3]`
+//! `cargo run --release --bin bench_izhikevich -- [--scale 1] [--duration 1000] [--backend cpu|gpu] [--repeats 3]`
 
 use anyhow::Result;
 use clap::Parser;
 use spikeflow::bench_report::report;
-use spikeflow::networks::izhikevich2003;
+use spikeflow::networks::izhikevich2003_scaled;
 use spikeflow::prelude::*;
 use std::time::Instant;
 
@@ -16,6 +16,9 @@ struct Args {
     /// Biological time, ms.
     #[arg(long, default_value_t = 1000.0)]
     duration: f64,
+    /// Cells as a multiple of 1000 (weights × 1/scale; 1: the paper's network).
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
     /// Back end.
     #[arg(long, default_value = "cpu")]
     backend: Backend,
@@ -33,7 +36,7 @@ fn main() -> Result<()> {
     for _ in 0..args.repeats.max(1) {
         let t0 = Instant::now();
         let mut sim = Simulation::builder().dt(1.0).seed(args.seed).backend(args.backend).build()?;
-        let net = izhikevich2003(&mut sim)?;
+        let net = izhikevich2003_scaled(&mut sim, args.scale)?;
         sim.record(net.cells, &["spikes"])?;
         sim.build_now()?;
         let build_s = t0.elapsed().as_secs_f64();
@@ -43,6 +46,7 @@ fn main() -> Result<()> {
             "izhikevich2003",
             &[("exc".into(), net.exc.clone()), ("inh".into(), net.inh.clone())],
             &[],
+            0.0,
             0.0,
             args.duration,
             build_s,
