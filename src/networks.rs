@@ -293,7 +293,7 @@ pub fn izhikevich2003(sim: &mut Simulation) -> Result<Izhikevich2003, Error> {
 pub fn izhikevich2003_scaled(sim: &mut Simulation, scale: f64) -> Result<Izhikevich2003, Error> {
     use crate::random::{Rng, Stream};
     let n = (1000.0 * scale).round();
-    if !(scale.is_finite() && n >= 5.0 && n <= 1e5) {
+    if !(scale.is_finite() && (5.0..=1e5).contains(&n)) {
         return Err(Error::Invalid { what: "izhikevich2003.scale".into(), rule: format!("must give 5 to 1e5 cells (got {scale})") });
     }
     let n = n as usize;

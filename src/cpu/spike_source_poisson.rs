@@ -21,9 +21,9 @@ pub fn spike_source_poisson(g: &mut Globals, b: &mut PopBuffers) {
                 [[s; LANES], std::array::from_fn(|l| gi0 + l as u32), [kernel_stream::POISSON; LANES], [0; LANES]],
                 [pop.key0, pop.key1],
             );
-            for l in 0..LANES {
+            for (l, &x) in r[0].iter().enumerate() {
                 let i = i0 + l;
-                if active(b, i) && u01_f32(r[0][l]) < b.kp(k::PROB, i) {
+                if active(b, i) && u01_f32(x) < b.kp(k::PROB, i) {
                     emit_spike(g, &pop, gi0 + l as u32);
                 }
             }
