@@ -6,7 +6,7 @@ use spikeflow::abi::{NetInfo, PopInfo, StepParams, FLAG_APPEND_SPIKES, SPIKE_HEA
 use spikeflow::cpu::population::{Globals, PopBuffers, Scratch};
 use spikeflow::cpu::propagate::PropagateBuffers;
 use spikeflow::model::{if_cond_exp, if_curr_exp, spike_source_poisson, ParamTable};
-use spikeflow::networks::coba;
+use spikeflow::networks::{coba, izhikevich2003};
 use spikeflow::prelude::*;
 use spikeflow::random::{Rng, Stream};
 use std::hint::black_box;
@@ -164,5 +164,26 @@ fn coba_step_benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, integrate_benches, propagate_bench, coba_step_benches);
+/// The Izhikevich (2003) network (1000 cells, 1e6 synapses, noisy thalamic input, dt 1 ms):
+/// 100 steps on either back end (issue 7's Izhikevich target is 1000 steps in ≤ 0.05 s).
+fn izhikevich_step_benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("izhikevich2003_100_steps");
+    group.sample_size(10);
+    for backend in [Backend::Cpu, Backend::Gpu] {
+        let mut sim = match Simulation::builder().dt(1.0).seed(1).backend(backend).build() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("skipping {backend}: {e}");
+                continue;
+            }
+        };
+        let net = izhikevich2003(&mut sim).expect("izhikevich2003");
+        sim.record(net.cells, &["spikes"]).expect("record");
+        sim.run(100.0).expect("warm-up");
+        group.bench_function(backend.to_string(), |b| b.iter(|| sim.run(100.0).expect("run")));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, integrate_benches, propagate_bench, coba_step_benches, izhikevich_step_benches);
 criterion_main!(benches);

@@ -27,6 +27,7 @@
 
 pub mod abi;
 pub mod backend;
+pub mod bench_report;
 pub mod brainscales;
 pub mod cpu;
 pub mod engine;

@@ -10,10 +10,14 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-const PHILOX_M0: u32 = 0xD251_1F53;
-const PHILOX_M1: u32 = 0xCD9E_8D57;
-const PHILOX_W0: u32 = 0x9E37_79B9;
-const PHILOX_W1: u32 = 0xBB67_AE85;
+/// Philox4x32 multiplier of counter word 0.
+pub(crate) const PHILOX_M0: u32 = 0xD251_1F53;
+/// Philox4x32 multiplier of counter word 2.
+pub(crate) const PHILOX_M1: u32 = 0xCD9E_8D57;
+/// Philox4x32 key increment (golden ratio).
+pub(crate) const PHILOX_W0: u32 = 0x9E37_79B9;
+/// Philox4x32 key increment (√3 − 1).
+pub(crate) const PHILOX_W1: u32 = 0xBB67_AE85;
 
 /// Errors of distribution parameters.
 #[derive(Debug, Error, Clone, PartialEq)]

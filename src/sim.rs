@@ -741,8 +741,18 @@ impl Simulation {
         let Some(run) = &self.running else {
             return Err(invalid("get_data", "the simulation has not run yet"));
         };
-        let spikes_of = |i: usize| views.iter().any(|v| v.spikes && v.neurons.contains(&i));
-        let vars_of = |var: usize, i: usize| views.iter().any(|v| v.vars.contains(&var) && v.neurons.contains(&i));
+        // Membership masks: a linear search per neuron made this quadratic in the population size.
+        let size = self.spec.pops[pop].size;
+        let masks: Vec<Vec<bool>> = views
+            .iter()
+            .map(|v| {
+                let mut m = vec![false; size];
+                v.neurons.iter().filter(|&&i| i < size).for_each(|&i| m[i] = true);
+                m
+            })
+            .collect();
+        let spikes_of = |i: usize| views.iter().zip(&masks).any(|(v, m)| v.spikes && m[i]);
+        let vars_of = |var: usize, i: usize| views.iter().zip(&masks).any(|(v, m)| v.vars.contains(&var) && m[i]);
         Ok(segment(&run.net, &run.recorder.pops[pop], pop, &neurons, &spikes_of, &vars_of, self.time()))
     }
 

@@ -36,6 +36,10 @@ fn body(g: &mut Globals, b: &mut PopBuffers) {
     let (de, di) = rest.split_at_mut(n);
     let (di, counters) = (&mut di[..n], &mut counters[..n]);
     let (inv_e, inv_i) = (pop.inv_scale_e, pop.inv_scale_i);
+    // v_old first: a loop that stores `if refr == 0 { v_int } else { v[i] }` back into v
+    // becomes a masked store (vmaskmovps, microcoded on AMD); reading the old value from
+    // v_old keeps it a blend and a plain store.
+    v_old.copy_from_slice(&v[..n]);
     for i in 0..n {
         let g_e = ge[i];
         let g_i = gi[i];
@@ -45,7 +49,7 @@ fn body(g: &mut Globals, b: &mut PopBuffers) {
         ring_i[i] = 0;
         let i_total = i_offset[i] + i_ext[i];
         let refr = counters[i];
-        let vo = v[i];
+        let vo = v_old[i];
         let ge_mid = h_half_e[i] * d_e + half_e[i] * g_e;
         let gi_mid = h_half_i[i] * d_i + half_i[i] * g_i;
         let g_tot = g_l[i] + ge_mid + gi_mid;
@@ -57,7 +61,6 @@ fn body(g: &mut Globals, b: &mut PopBuffers) {
         de[i] = decay_e[i] * d_e;
         gi[i] = h_decay_i[i] * d_i + decay_i[i] * g_i;
         di[i] = decay_i[i] * d_i;
-        v_old[i] = vo;
     }
     threshold_and_reset(g, &pop, v, counters, v_old, row(k::V_THRESH), row(k::V_RESET), row(k::REFRAC));
 }

@@ -32,6 +32,10 @@ fn body(g: &mut Globals, b: &mut PopBuffers) {
     let (de, di) = rest.split_at_mut(n);
     let (di, counters) = (&mut di[..n], &mut counters[..n]);
     let (inv_e, inv_i) = (pop.inv_scale_e, pop.inv_scale_i);
+    // v_old first: a loop that stores `if refr == 0 { v_int } else { v[i] }` back into v
+    // becomes a masked store (vmaskmovps, microcoded on AMD); reading the old value from
+    // v_old keeps it a blend and a plain store.
+    v_old.copy_from_slice(&v[..n]);
     for i in 0..n {
         let i_e = ie[i];
         let i_i = ii[i];
@@ -41,7 +45,7 @@ fn body(g: &mut Globals, b: &mut PopBuffers) {
         ring_i[i] = 0;
         let i_total = i_offset[i] + i_ext[i];
         let refr = counters[i];
-        let vo = v[i];
+        let vo = v_old[i];
         let v_int = vo + p30[i] * i_total + p31e[i] * d_e + p32e[i] * i_e + p31i[i] * d_i + p32i[i] * i_i + p33m1[i] * (vo - v_rest[i]);
         v[i] = if refr == 0 { v_int } else { vo };
         counters[i] = refr.saturating_sub(1);
@@ -49,7 +53,6 @@ fn body(g: &mut Globals, b: &mut PopBuffers) {
         de[i] = p11e[i] * d_e;
         ii[i] = p21i[i] * d_i + p11i[i] * i_i;
         di[i] = p11i[i] * d_i;
-        v_old[i] = vo;
     }
     threshold_and_reset(g, &pop, v, counters, v_old, row(k::V_THRESH), row(k::V_RESET), row(k::REFRAC));
 }

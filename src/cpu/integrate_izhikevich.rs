@@ -86,6 +86,10 @@ pub fn integrate_izhikevich(g: &mut Globals, b: &mut PopBuffers) {
     record_all(g, b, slot);
     external_currents(g, &pop, &mut b.scratch.i_ext);
     let base = input_base(g, &pop);
+    if b.kparams[k::NUMERICS * n..(k::NUMERICS + 1) * n].iter().all(|&m| m == 1.0) {
+        published(g, b, base);
+        return;
+    }
     for i in 0..n {
         let gi = pop.offset + i as u32;
         let v_in = b.state[i] + take_input(g, &pop, base, gi, 0) + take_input(g, &pop, base, gi, 1);
@@ -151,5 +155,91 @@ pub fn integrate_izhikevich(g: &mut Globals, b: &mut PopBuffers) {
         check_finite(g, u, gi);
         b.state[i] = v;
         b.state[n + i] = u;
+    }
+}
+
+/// The published numerics for a whole population (every neuron's `NUMERICS` is 1): the
+/// shader thread's operations of that branch, in its order, as one branch-free pass (selects
+/// instead of ifs, so LLVM vectorizes it; compiled for AVX2 when the CPU has it), then the
+/// spikes emitted and the finiteness checked in index order, as the scalar loop does.
+fn published(g: &mut Globals, b: &mut PopBuffers, base: u32) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked above); the body is plain safe Rust.
+        unsafe { published_avx2(g, b, base) };
+        return;
+    }
+    published_body(g, b, base);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn published_avx2(g: &mut Globals, b: &mut PopBuffers, base: u32) {
+    published_body(g, b, base);
+}
+
+#[inline(always)]
+fn published_body(g: &mut Globals, b: &mut PopBuffers, base: u32) {
+    let pop = *b.pop;
+    let n = pop.n as usize;
+    let (off, n_total) = (pop.offset as usize, pop.n_total as usize);
+    let (inv_e, inv_i) = (pop.inv_scale_e, pop.inv_scale_i);
+    {
+        let ring = &mut g.ring[base as usize..base as usize + 2 * n_total];
+        let (ring_e, ring_i) = ring.split_at_mut(n_total);
+        let (ring_e, ring_i) = (&mut ring_e[off..off + n], &mut ring_i[off..off + n]);
+        let kp = b.kparams;
+        let row = |r: usize| &kp[r * n..(r + 1) * n];
+        let (a, bb, c, d, i_off) = (row(k::A), row(k::B), row(k::C), row(k::D), row(k::I_OFFSET));
+        let (k2, k1, k0, v_u, k_u, dt) = (row(k::K2), row(k::K1), row(k::K0), row(k::V_U), row(k::K_U), row(k::DT));
+        let (vs, us) = b.state.split_at_mut(n);
+        let (vs, us) = (&mut vs[..n], &mut us[..n]);
+        let i_ext = &b.scratch.i_ext[..n];
+        let flags = &mut b.scratch.flags[..n];
+        for i in 0..n {
+            let e_in = ring_e[i] as f32 * inv_e;
+            let i_in = ring_i[i] as f32 * inv_i;
+            ring_e[i] = 0;
+            ring_i[i] = 0;
+            let mut v = vs[i] + e_in + i_in;
+            let mut u = us[i];
+            let cell = Cell {
+                a: a[i],
+                b: bb[i],
+                k2: k2[i],
+                k1: k1[i],
+                k0: k0[i],
+                v_u: v_u[i],
+                k_u: k_u[i],
+                i: i_off[i] + 1000.0 * i_ext[i],
+                zero: 0,
+            };
+            let first = v >= V_PEAK;
+            v = if first { c[i] } else { v };
+            u = if first { u + d[i] } else { u };
+            v = if v < -V_BOUND { -V_BOUND } else { v };
+            let half_dt = 0.5 * dt[i];
+            v = v + half_dt * dv(&cell, v, u);
+            v = v + half_dt * dv(&cell, v, u);
+            u = u + dt[i] * (cell.a * recovery(&cell, v, u));
+            let second = v >= V_PEAK;
+            v = if second { c[i] } else { v };
+            u = if second { u + d[i] } else { u };
+            flags[i] = u32::from(first | second);
+            vs[i] = v;
+            us[i] = u;
+        }
+    }
+    for i in 0..n {
+        let (v, u) = (b.state[i], b.state[n + i]);
+        let bad = (v.to_bits() & 0x7F80_0000 == 0x7F80_0000) | (u.to_bits() & 0x7F80_0000 == 0x7F80_0000);
+        if b.scratch.flags[i] != 0 || bad {
+            let gi = pop.offset + i as u32;
+            if b.scratch.flags[i] != 0 {
+                emit_spike(g, &pop, gi);
+            }
+            check_finite(g, v, gi);
+            check_finite(g, u, gi);
+        }
     }
 }

@@ -134,7 +134,7 @@ impl CpuEngine {
                 state: p.state.clone(),
                 counters: p.counters.clone(),
                 extra: p.extra.clone(),
-                scratch: Scratch::new(p.n as usize),
+                scratch: Scratch { uniform_params: population::params_uniform(&p.kparams, p.n as usize), ..Scratch::new(p.n as usize) },
             })
             .collect();
         let n_total = net.n_total as usize;
@@ -217,6 +217,7 @@ impl Engine for CpuEngine {
     fn write_population(&mut self, pop: usize, kparams: &[f32], extra: &[u32], counters: &[u32]) -> Result<(), EngineError> {
         let p = &mut self.pops[pop];
         p.kparams = kparams.to_vec();
+        p.scratch.uniform_params = population::params_uniform(kparams, p.info.n as usize);
         p.extra = extra.to_vec();
         p.counters = counters.to_vec();
         Ok(())

@@ -1,7 +1,7 @@
 //! Mirror of `shaders/shared/population.wgsl`: the buffers a neuron kernel sees and its helpers.
 #![allow(clippy::too_many_arguments)]
 
-use super::math::normal_irwin_hall;
+use super::math::{normal_irwin_hall, normal_irwin_hall_x8, LANES};
 use crate::abi::*;
 use crate::network::build::NONE;
 use crate::network::current_source::kind;
@@ -50,12 +50,36 @@ pub struct Scratch {
     pub v_old: Vec<f32>,
     /// External current of the step.
     pub i_ext: Vec<f32>,
+    /// Whether every kernel-parameter row holds one value for all neurons (see
+    /// [`params_uniform`]); kernels that know it read one value per row instead of `n`, which
+    /// changes no operation and no bit. `false` is always correct.
+    pub uniform_params: bool,
+    /// Per-neuron flags a branch-free pass hands to the emission pass (1: spiked).
+    pub flags: Vec<u32>,
+    /// A per-neuron intermediate one pass hands the next (e.g. the argument of an `exp`).
+    pub tmp: Vec<f32>,
 }
 
 impl Scratch {
     /// Scratch for `n` neurons.
     pub fn new(n: usize) -> Self {
-        Self { v_old: vec![0.0; n], i_ext: vec![0.0; n] }
+        Self { v_old: vec![0.0; n], i_ext: vec![0.0; n], uniform_params: false, flags: vec![0; n], tmp: vec![0.0; n] }
+    }
+}
+
+/// Whether each row of the `[K][n]` kernel parameters holds one value (bit for bit) for all
+/// `n` neurons — the case of populations built from constant parameters.
+pub fn params_uniform(kparams: &[f32], n: usize) -> bool {
+    n > 0 && kparams.chunks_exact(n).all(|row| row.iter().all(|x| x.to_bits() == row[0].to_bits()))
+}
+
+/// Row value of neuron `i`: `row[0]` for uniform parameters (`U`), else `row[i]`.
+#[inline(always)]
+pub fn at<const U: bool>(row: &[f32], i: usize) -> f32 {
+    if U {
+        row[0]
+    } else {
+        row[i]
     }
 }
 
@@ -212,15 +236,74 @@ pub fn record_all(g: &mut Globals, b: &PopBuffers, slot: u32) {
 
 /// `external_current` of every neuron into `out` (0.0 without sources, as the shader's
 /// function returns).
+///
+/// Runs of 8 neurons whose only source is one and the same NoisyCurrentSource (the usual
+/// "noise into a population") draw their 8 normals at once ([`normal_irwin_hall_x8`]); the
+/// values and the sum (`0.0 + x`, the shader's loop over one source) are the scalar path's.
 pub fn external_currents(g: &Globals, pop: &PopInfo, out: &mut [f32]) {
-    let out = &mut out[..pop.n as usize];
+    let n = pop.n as usize;
+    let out = &mut out[..n];
     if pop.stim_base == NONE {
         out.fill(0.0);
-    } else {
-        for (i, x) in out.iter_mut().enumerate() {
-            *x = external_current(g, pop, i as u32, pop.offset + i as u32);
+        return;
+    }
+    let mut i = 0;
+    while i < n {
+        if i + LANES <= n {
+            if let Some(r) = shared_noisy_source(g, pop, i) {
+                let stim = g.stim;
+                let s = g.step.step;
+                if s < stim[r + 1] || s >= stim[r + 2] {
+                    out[i..i + LANES].fill(0.0 + 0.0);
+                } else {
+                    let interval_index = (s - stim[r + 1]) / stim[r + 5];
+                    let gi0 = pop.offset + i as u32;
+                    let z = normal_irwin_hall_x8(
+                        [interval_index; LANES],
+                        std::array::from_fn(|l| gi0 + l as u32),
+                        [kind_noise_stream(stim[r + 7]); LANES],
+                        [pop.key0, pop.key1],
+                    );
+                    let (mean, stdev) = (f32::from_bits(stim[r + 3]), f32::from_bits(stim[r + 4]));
+                    for l in 0..LANES {
+                        out[i + l] = 0.0 + (mean + stdev * z[l]);
+                    }
+                }
+                i += LANES;
+                continue;
+            }
+        }
+        out[i] = external_current(g, pop, i as u32, pop.offset + i as u32);
+        i += 1;
+    }
+}
+
+/// The NoisyCurrentSource's counter word: `NOISE | source`.
+#[inline]
+fn kind_noise_stream(source: u32) -> u32 {
+    kernel_stream::NOISE | source
+}
+
+/// The stimulus record shared by neurons `i..i + 8` when each has exactly that one source and
+/// it is a NoisyCurrentSource.
+fn shared_noisy_source(g: &Globals, pop: &PopInfo, i: usize) -> Option<usize> {
+    let stim = g.stim;
+    let at = pop.stim_base as usize + i;
+    let first = stim[at] as usize;
+    if stim[at + 1] as usize != first + 1 {
+        return None;
+    }
+    let r = stim[first] as usize;
+    if stim[r] != kind::NOISY {
+        return None;
+    }
+    for l in 1..LANES {
+        let (a, b) = (stim[at + l] as usize, stim[at + l + 1] as usize);
+        if b != a + 1 || stim[a] as usize != r {
+            return None;
         }
     }
+    Some(r)
 }
 
 /// This step's excitatory and inhibitory input slots of the population.
@@ -231,7 +314,9 @@ pub fn input_slices<'r>(ring: &'r mut [i32], pop: &PopInfo, base: usize) -> (&'r
 }
 
 /// The threshold part of a LIF kernel: spike, refractory count, reset, finiteness check.
+/// Inlined so that it is compiled with the calling kernel's target features (AVX2).
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub fn threshold_and_reset(
     g: &mut Globals,
     pop: &PopInfo,
@@ -242,20 +327,52 @@ pub fn threshold_and_reset(
     v_reset: &[f32],
     n_refrac: &[f32],
 ) {
+    threshold_and_reset_u::<false>(g, pop, v, counters, v_old, v_thresh, v_reset, n_refrac);
+}
+
+/// [`threshold_and_reset`] with the parameter rows read through [`at`]`::<U>` (`U`: uniform
+/// parameters, one value per row).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn threshold_and_reset_u<const U: bool>(
+    g: &mut Globals,
+    pop: &PopInfo,
+    v: &mut [f32],
+    counters: &mut [u32],
+    v_old: &[f32],
+    v_thresh: &[f32],
+    v_reset: &[f32],
+    n_refrac: &[f32],
+) {
     let n = pop.n as usize;
+    let m = if U { 1 } else { n };
     let (v, counters, v_old, v_thresh, v_reset, n_refrac) =
-        (&mut v[..n], &mut counters[..n], &v_old[..n], &v_thresh[..n], &v_reset[..n], &n_refrac[..n]);
-    for i in 0..n {
-        let x = v[i];
-        // One well-predicted test for the common case: below threshold and finite.
-        if x >= v_thresh[i] || x.to_bits() & 0x7F80_0000 == 0x7F80_0000 {
-            let gi = pop.offset + i as u32;
-            if x >= v_thresh[i] {
-                counters[i] = refractory_after_spike(v_old[i], x, v_thresh[i], n_refrac[i]);
-                v[i] = v_reset[i];
-                emit_spike(g, pop, gi);
-            }
-            check_finite(g, v[i], gi);
+        (&mut v[..n], &mut counters[..n], &v_old[..n], &v_thresh[..m], &v_reset[..m], &n_refrac[..m]);
+    // Blocks of 16 neurons are tested branch-free first (vectorized); the common block — all
+    // below threshold and finite — costs one well-predicted branch. Neurons of a block that
+    // needs work are then handled in index order, as before.
+    const BLOCK: usize = 16;
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        let mut any = false;
+        for (i, &x) in v.iter().enumerate().take(end).skip(start) {
+            any |= (x >= at::<U>(v_thresh, i)) | (x.to_bits() & 0x7F80_0000 == 0x7F80_0000);
         }
+        if any {
+            for i in start..end {
+                let x = v[i];
+                if x >= at::<U>(v_thresh, i) || x.to_bits() & 0x7F80_0000 == 0x7F80_0000 {
+                    let gi = pop.offset + i as u32;
+                    if x >= at::<U>(v_thresh, i) {
+                        counters[i] = refractory_after_spike(v_old[i], x, at::<U>(v_thresh, i), at::<U>(n_refrac, i));
+                        v[i] = at::<U>(v_reset, i);
+                        emit_spike(g, pop, gi);
+                    }
+                    check_finite(g, v[i], gi);
+                }
+            }
+        }
+        start = end;
     }
 }

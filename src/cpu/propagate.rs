@@ -15,24 +15,35 @@ pub struct PropagateBuffers<'a> {
 }
 
 /// Deliver this step's spikes into the ring (integer adds: order-independent, like the GPU's atomics).
+///
+/// The shader's slot `(step + 1 + delay) mod ring_len` is computed as `first + delay`, less
+/// `ring_len` when that reaches it (`first = (step + 1) mod ring_len`; every delay is below
+/// `ring_len`), the same slot without a division per synapse.
 pub fn propagate(step: &StepParams, spikes: &[u32], b: &PropagateBuffers, ring: &mut [i32], status: &mut [u32; STATUS_WORDS]) {
     let net = b.net;
     let p = step.parity as usize;
     let count = spikes[p * 4 + 3] as usize;
     let base = SPIKE_HEADER_WORDS + p * net.n_total as usize;
+    let ring_len = net.ring_len as usize;
+    let first = (step.step.wrapping_add(1) % net.ring_len) as usize;
+    let stride = 2 * net.n_total as usize;
+    let (bits, mask) = (net.target_bits, net.target_mask);
+    let mut saturated = false;
     for &pre in &spikes[base..base + count] {
         let (beg, end) = (b.row_ptr[pre as usize] as usize, b.row_ptr[pre as usize + 1] as usize);
-        for j in beg..end {
-            let packed = b.syn[j];
-            let target_index = packed & net.target_mask;
-            let delay = packed >> net.target_bits;
-            let slot = (step.step + 1 + delay) % net.ring_len;
-            let idx = (slot * 2 * net.n_total + target_index) as usize;
-            let (sum, overflow) = ring[idx].overflowing_add(b.weight[j]);
-            if overflow {
-                status[0] |= STATUS_RING_SATURATED;
+        for (&packed, &w) in b.syn[beg..end].iter().zip(&b.weight[beg..end]) {
+            let target_index = (packed & mask) as usize;
+            let mut slot = first + (packed >> bits) as usize;
+            if slot >= ring_len {
+                slot -= ring_len;
             }
+            let idx = slot * stride + target_index;
+            let (sum, overflow) = ring[idx].overflowing_add(w);
+            saturated |= overflow;
             ring[idx] = sum;
         }
+    }
+    if saturated {
+        status[0] |= STATUS_RING_SATURATED;
     }
 }

@@ -292,7 +292,11 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
     let mut raws = Vec::with_capacity(spec.projections.len());
     let mut max_delay = 1u32;
     let mut bound = vec![0f64; 2 * n_total as usize];
-    for (ji, (proj, label)) in spec.projections.iter().enumerate() {
+    // Connectivity, weights and delays of each projection come from its own Philox streams, so
+    // projections are drawn in parallel (same result as in sequence); errors are then reported
+    // in projection order, as a sequential build would.
+    let draw = |ji: usize| -> Result<Drawn, BuildError> {
+        let (proj, label) = &spec.projections[ji];
         let what = |field: &str| format!("projection '{label}'.{field}");
         let pre_idx = proj.pre.indices().map_err(|e| BuildError::invalid(what("pre"), e.to_string()))?;
         let post_idx = proj.post.indices().map_err(|e| BuildError::invalid(what("post"), e.to_string()))?;
@@ -330,6 +334,15 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
                 }
             }
         }
+        Ok(Drawn { pre_idx, post_idx, gen, w, d_ms })
+    };
+    let drawn = in_parallel(spec.projections.len(), draw);
+    for ((proj, label), drawn) in spec.projections.iter().zip(drawn) {
+        let what = |field: &str| format!("projection '{label}'.{field}");
+        let Drawn { pre_idx, post_idx, gen, w, d_ms } = drawn?;
+        let (pre_pop, post_pop) = (proj.pre.pop.index(), proj.post.pop.index());
+        let post_spec = pops[post_pop].spec;
+        let m = gen.pairs.len();
         for (k, &wk) in w.iter().enumerate() {
             check_weight(post_spec, proj.receptor, wk)
                 .map_err(|rule| BuildError::invalid(what("weight"), format!("{rule} (synapse {k} has {wk})")))?;
@@ -590,6 +603,44 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
         stim,
         rec_map,
     })
+}
+
+/// One projection's connectivity, weights (nA or µS) and delays (ms) as drawn.
+struct Drawn {
+    pre_idx: Vec<usize>,
+    post_idx: Vec<usize>,
+    gen: super::connectors::Generated,
+    w: Vec<f64>,
+    d_ms: Vec<f64>,
+}
+
+/// `f(0), …, f(n − 1)` on up to `available_parallelism` threads (at most 8), in index order.
+fn in_parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 8).min(n);
+    if threads <= 1 {
+        return (0..n).map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let parts: Vec<Vec<(usize, T)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= n {
+                            break mine;
+                        }
+                        mine.push((i, f(i)));
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    let mut all: Vec<(usize, T)> = parts.into_iter().flatten().collect();
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, t)| t).collect()
 }
 
 fn compile_spike_array(label: &str, a: &SpikeSourceArray, n: usize, dt: f64) -> Result<Vec<u32>, BuildError> {

@@ -238,17 +238,34 @@ impl Connector {
                 }
             }
             Connector::FixedNumberPre { n, allow_self_connections, with_replacement } => {
+                let skip = (!allow_self_connections && same_population).then(|| Skip::new(pre, post));
                 for j in 0..nq {
-                    let candidates: Vec<usize> = (0..np).filter(|&i| allow_self_connections || !is_self(i, j)).collect();
-                    pairs.extend(self.choose(n, &candidates, with_replacement, rng)?.into_iter().map(|i| (i as u32, j as u32)));
+                    let chosen = match skip.as_ref().map(|s| s.excluded(j)) {
+                        // The candidates are 0..np without the excluded positions, in order.
+                        Some(Excluded::Many) => {
+                            let candidates: Vec<usize> = (0..np).filter(|&i| !is_self(i, j)).collect();
+                            self.choose(n, candidates.len(), |k| candidates[k], with_replacement, rng)?
+                        }
+                        Some(Excluded::One(s)) => self.choose(n, np - 1, |k| if k < s { k } else { k + 1 }, with_replacement, rng)?,
+                        Some(Excluded::None) | None => self.choose(n, np, |k| k, with_replacement, rng)?,
+                    };
+                    pairs.extend(chosen.into_iter().map(|i| (i as u32, j as u32)));
                 }
                 // Group by presynaptic neuron (stable: keeps each post's draw order).
-                pairs.sort_by_key(|&(i, _)| i);
+                counting_sort_by_pre(&mut pairs, np);
             }
             Connector::FixedNumberPost { n, allow_self_connections, with_replacement } => {
+                let skip = (!allow_self_connections && same_population).then(|| Skip::new(post, pre));
                 for i in 0..np {
-                    let candidates: Vec<usize> = (0..nq).filter(|&j| allow_self_connections || !is_self(i, j)).collect();
-                    pairs.extend(self.choose(n, &candidates, with_replacement, rng)?.into_iter().map(|j| (i as u32, j as u32)));
+                    let chosen = match skip.as_ref().map(|s| s.excluded(i)) {
+                        Some(Excluded::Many) => {
+                            let candidates: Vec<usize> = (0..nq).filter(|&j| !is_self(i, j)).collect();
+                            self.choose(n, candidates.len(), |k| candidates[k], with_replacement, rng)?
+                        }
+                        Some(Excluded::One(s)) => self.choose(n, nq - 1, |k| if k < s { k } else { k + 1 }, with_replacement, rng)?,
+                        Some(Excluded::None) | None => self.choose(n, nq, |k| k, with_replacement, rng)?,
+                    };
+                    pairs.extend(chosen.into_iter().map(|j| (i as u32, j as u32)));
                 }
             }
             Connector::FixedTotalNumber { n, allow_self_connections, with_replacement } => {
@@ -271,7 +288,8 @@ impl Connector {
                     }
                     pairs.push((i as u32, j as u32));
                 }
-                pairs.sort_by_key(|&(i, j)| (i, j));
+                // Equal keys are equal pairs, so an unstable sort gives the same order.
+                pairs.sort_unstable_by_key(|&(i, j)| (u64::from(i) << 32) | u64::from(j));
             }
             Connector::FromList { ref conn_list } => {
                 let mut weights = Vec::with_capacity(conn_list.len());
@@ -308,9 +326,16 @@ impl Connector {
         Ok(Generated { pairs, weights: None, delays: None })
     }
 
-    /// `n` of `candidates` (sorted result), with or without replacement.
-    fn choose(&self, n: usize, candidates: &[usize], with_replacement: bool, rng: &mut Rng) -> Result<Vec<usize>, ConnectorError> {
-        let m = candidates.len();
+    /// `n` of the `m` candidates `candidate(0) < candidate(1) < …` (sorted result), with or
+    /// without replacement.
+    fn choose(
+        &self,
+        n: usize,
+        m: usize,
+        candidate: impl Fn(usize) -> usize,
+        with_replacement: bool,
+        rng: &mut Rng,
+    ) -> Result<Vec<usize>, ConnectorError> {
         if n > 0 && m == 0 {
             return Err(self.invalid("n", "needs at least one allowed partner", n));
         }
@@ -318,7 +343,7 @@ impl Connector {
             return Err(self.invalid("n", format!("must be ≤ {m} allowed partners without replacement"), n));
         }
         let mut out: Vec<usize> = if with_replacement {
-            (0..n).map(|_| candidates[rng.below(m as u64) as usize]).collect()
+            (0..n).map(|_| candidate(rng.below(m as u64) as usize)).collect()
         } else {
             // Robert Floyd's sampling without replacement: n draws, no shuffle of m.
             let mut chosen = HashSet::with_capacity(n);
@@ -328,10 +353,68 @@ impl Connector {
                     chosen.insert(j);
                 }
             }
-            chosen.into_iter().map(|k| candidates[k]).collect()
+            chosen.into_iter().map(candidate).collect()
         };
         out.sort_unstable();
         Ok(out)
+    }
+}
+
+/// Stable counting sort of `pairs` by presynaptic position (< `np`): O(pairs + np).
+fn counting_sort_by_pre(pairs: &mut Vec<(u32, u32)>, np: usize) {
+    let mut start = vec![0usize; np + 1];
+    for &(i, _) in pairs.iter() {
+        start[i as usize + 1] += 1;
+    }
+    for i in 0..np {
+        start[i + 1] += start[i];
+    }
+    let mut out = vec![(0u32, 0u32); pairs.len()];
+    for &p in pairs.iter() {
+        let s = &mut start[p.0 as usize];
+        out[*s] = p;
+        *s += 1;
+    }
+    *pairs = out;
+}
+
+/// Which candidate positions a self-connection rule excludes for one partner.
+enum Excluded {
+    /// None (the partner is not in the candidates' view).
+    None,
+    /// Exactly this position.
+    One(usize),
+    /// Several (a view listing a neuron twice): the caller filters.
+    Many,
+}
+
+/// The positions in a candidate view of each neuron (`candidates[pos] = neuron`), to find the
+/// self-connection of a partner without scanning the view.
+struct Skip<'a> {
+    position: std::collections::HashMap<usize, usize>,
+    duplicated: HashSet<usize>,
+    partners: &'a [usize],
+}
+
+impl<'a> Skip<'a> {
+    fn new(candidates: &[usize], partners: &'a [usize]) -> Self {
+        let mut position = std::collections::HashMap::with_capacity(candidates.len());
+        let mut duplicated = HashSet::new();
+        for (k, &c) in candidates.iter().enumerate() {
+            if position.insert(c, k).is_some() {
+                duplicated.insert(c);
+            }
+        }
+        Self { position, duplicated, partners }
+    }
+
+    /// The excluded candidate positions for partner `j`.
+    fn excluded(&self, j: usize) -> Excluded {
+        let neuron = self.partners[j];
+        if self.duplicated.contains(&neuron) {
+            return Excluded::Many;
+        }
+        self.position.get(&neuron).map_or(Excluded::None, |&k| Excluded::One(k))
     }
 }
 
