@@ -11,7 +11,6 @@ use clap::Parser;
 use spikeflow::brainscales::Session;
 use spikeflow::plot::{panels, Panel};
 use spikeflow::prelude::*;
-use spikeflow::HxNeuron;
 
 #[derive(Parser)]
 #[command(about = "BrainScaleS-2 introduction: one HXNeuron, five spike sources, run(0.1) ms hardware")]
@@ -36,17 +35,7 @@ fn main() -> Result<()> {
     let mut session = builder.build()?;
 
     // The tutorial's neuron parameters (hardware units).
-    let neuron = HxNeuron {
-        leak_v_leak: 400.0.into(),
-        leak_i_bias: 200.0.into(),
-        threshold_v_threshold: 400.0.into(),
-        threshold_enable: 1.0.into(),
-        refractory_period_refractory_time: 100.0.into(),
-        reset_v_reset: 300.0.into(),
-        reset_i_bias: 1000.0.into(),
-        membrane_capacitance_capacitance: 63.0.into(),
-        ..HxNeuron::default()
-    };
+    let neuron = spikeflow::brainscales::tutorial_neuron();
     let pop = session.create(Population::new(1, neuron).label("pop"))?;
     session.record(pop, &["spikes", "v"])?;
 

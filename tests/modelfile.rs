@@ -463,23 +463,12 @@ variables = ["v"]
 fn zoo_brainscales_intro_matches_the_session_in_hardware_time() {
     use spikeflow::brainscales::Session;
     use spikeflow::prelude::*;
-    use spikeflow::HxNeuron;
     let (mut sim, inst) = zoo("brainscales_intro").build(Some(Backend::Cpu), None).unwrap();
     sim.run(100.0).unwrap();
     let zoo_times = sim.get_data(inst.population("pop").unwrap()).unwrap().spiketrains[0].times.clone();
 
     let mut session = Session::builder().backend(Backend::Cpu).strict(true).build().unwrap();
-    let neuron = HxNeuron {
-        leak_v_leak: 400.0.into(),
-        leak_i_bias: 200.0.into(),
-        threshold_v_threshold: 400.0.into(),
-        threshold_enable: 1.0.into(),
-        refractory_period_refractory_time: 100.0.into(),
-        reset_v_reset: 300.0.into(),
-        reset_i_bias: 1000.0.into(),
-        membrane_capacitance_capacitance: 63.0.into(),
-        ..HxNeuron::default()
-    };
+    let neuron = spikeflow::brainscales::tutorial_neuron();
     let pop = session.create(Population::new(1, neuron)).unwrap();
     session.record(pop, &["spikes"]).unwrap();
     let src = session.create(Population::new(5, SpikeSourceArray::new(vec![0.01, 0.03, 0.05, 0.07, 0.09]))).unwrap();

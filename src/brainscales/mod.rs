@@ -27,3 +27,21 @@ pub use calibration::{CalibrationError, ChipCalibration, NeuronCalibration, Tabl
 pub use chip::{cadc, Chip, Circuit, N_CIRCUITS, SPEEDUP};
 pub use measure::{measure, Measured};
 pub use session::{HxSegment, HxSpikeTrain, HxTrace, Session, SessionBuilder, SessionError};
+
+/// The neuron of BrainScaleS-2's introductory PyNN tutorial, in hardware units: leak_v_leak
+/// 400, leak_i_bias 200, threshold_v_threshold 400 (enabled), refractory_time 100,
+/// reset_v_reset 300, reset_i_bias 1000, capacitance 63; the rest at their defaults
+/// (examples/brainscales_intro.rs, zoo:brainscales_intro).
+pub fn tutorial_neuron() -> crate::model::HxNeuron {
+    crate::model::HxNeuron {
+        leak_v_leak: 400.0.into(),
+        leak_i_bias: 200.0.into(),
+        threshold_v_threshold: 400.0.into(),
+        threshold_enable: 1.0.into(),
+        refractory_period_refractory_time: 100.0.into(),
+        reset_v_reset: 300.0.into(),
+        reset_i_bias: 1000.0.into(),
+        membrane_capacitance_capacitance: 63.0.into(),
+        ..crate::model::HxNeuron::default()
+    }
+}
