@@ -51,7 +51,14 @@ fn runtime(e: impl std::fmt::Display) -> Failure {
 
 /// spikeflow: spiking neural networks on any GPU (and the CPU), from PyNN-style model files.
 #[derive(Parser)]
-#[command(name = "spikeflow", version, about, long_about = None)]
+#[command(
+    name = "spikeflow",
+    version,
+    about,
+    long_about = None,
+    after_help = "Without a command: `spikeflow run zoo:coba` (the demonstration; results under out/).\n\
+                  Exit codes: 0 ok, 2 bad input, 1 failure while running."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -112,7 +119,8 @@ struct Common {
     /// Seed (default: the model's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Back end: gpu or cpu (default: the model's, else the GPU when an adapter exists).
+    /// Back end: gpu or cpu (default: the model's, else the GPU when a hardware adapter exists,
+    /// else the CPU).
     #[arg(long)]
     backend: Option<Backend>,
 }
