@@ -6,7 +6,7 @@
 
 mod common;
 use common::*;
-use spikeflow::engine::GpuContext;
+use spikeflow::engine::{GpuContext, SynSplit};
 use spikeflow::model::ModelError;
 use spikeflow::network::ConnectorError;
 use spikeflow::prelude::*;
@@ -396,12 +396,17 @@ fn bad_current_sources() {
 
 /// A device with a 1 MiB storage-binding limit on the adapter the tests use.
 fn small_gpu() -> GpuContext {
+    gpu_with_binding_limit(1 << 20)
+}
+
+/// A device whose storage bindings are at most `limit` bytes, on the adapter the tests use.
+fn gpu_with_binding_limit(limit: u32) -> GpuContext {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
         .unwrap_or_else(|e| panic!("GPU tests need an adapter (CI installs lavapipe): {e}"));
     let mut limits = adapter.limits();
-    limits.max_storage_buffer_binding_size = 1 << 20;
-    limits.max_buffer_size = limits.max_buffer_size.max(1 << 20);
+    limits.max_storage_buffer_binding_size = limit.into();
+    limits.max_buffer_size = limits.max_buffer_size.max(limit.into());
     let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
         label: Some("small"),
         required_features: wgpu::Features::empty(),
@@ -411,7 +416,7 @@ fn small_gpu() -> GpuContext {
         trace: wgpu::Trace::Off,
     }))
     .expect("a device with limits below the adapter's");
-    assert_eq!(device.limits().max_storage_buffer_binding_size, 1 << 20, "wgpu did not keep the requested limit");
+    assert_eq!(device.limits().max_storage_buffer_binding_size, u64::from(limit), "wgpu did not keep the requested limit");
     GpuContext::from_device(device, queue, adapter.get_info(), limits)
 }
 
@@ -431,13 +436,80 @@ fn buffers_beyond_the_device_limit_are_reported() {
     assert_eq!(e, Error::Engine(EngineError::BufferTooLarge { buffer: "spikeflow.ring".into(), bytes: ring_bytes, limit }));
     assert_mentions(&e, &["spikeflow.ring", &ring_bytes.to_string(), &limit.to_string(), "max_storage_buffer_binding_size"]);
 
-    // Synapses: 600 × 600 all-to-all = 360,000 synapses × 4 bytes = 1.44 MB (the ring is tiny).
+    // Synapses: 600 × 600 all-to-all = 360,000 synapses × 8 bytes = 2.88 MB, more than one
+    // binding: split at row boundaries into 3 buffers (218 rows of 600 synapses fit in 1 MiB), and
+    // the spikes are exactly the CPU back end's.
+    let spikes_of = |mut sim: Simulation| {
+        let a = sim.create(Population::new(600, IfCurrExp { i_offset: 0.6.into(), ..Default::default() })).unwrap();
+        let drive = sim.create(Population::new(50, SpikeSourcePoisson { rate: 200.0.into(), ..Default::default() })).unwrap();
+        let rec = sim.connect(Projection::new(a, a, Connector::all_to_all(), StaticSynapse::new(0.002, 1.0))).unwrap();
+        let inp = sim.connect(Projection::new(drive, a, Connector::fixed_probability(0.2), StaticSynapse::new(0.5, 0.5))).unwrap();
+        sim.record(a, &["spikes"]).unwrap();
+        sim.run(20.0).unwrap();
+        // New weights written across the buffers between runs (read back, changed, written).
+        let n = sim.connections(rec).unwrap().len();
+        sim.set_weights(rec, (0..n).map(|k| 0.0005 * (k % 5) as f64).collect::<Vec<_>>()).unwrap();
+        sim.run(20.0).unwrap();
+        let weights = [rec, inp].map(|p| sim.connections(p).unwrap().iter().map(|s| s.weight).collect::<Vec<_>>());
+        (sim.get_data(a).unwrap(), weights)
+    };
+    let split = SynSplit::new(&(0..=650).map(|r| r.min(600) * 600).collect::<Vec<u32>>(), limit).unwrap();
+    assert_eq!(split.n_buffers(), 3, "{split:?}");
+    let expected = SynSplit {
+        row_end: [218, 436, u32::MAX, u32::MAX],
+        syn_base: [0, 130_800, 261_600, 360_000],
+        syn_len: [130_800, 130_800, 98_400, 0],
+    };
+    assert_eq!(split, expected);
+    // Empty rows before a row too large for a binding: the error names that row.
+    let e = SynSplit::new(&[0, 0, 0, 5, 5], 16).unwrap_err();
+    assert!(e.to_string().contains("presynaptic neuron 2, 5 synapses"), "{e}");
+    let (gpu_spikes, gpu_weights) =
+        spikes_of(Simulation::builder().dt(0.1).seed(7).backend(Backend::Gpu).gpu_context(ctx.clone()).build().unwrap());
+    let (cpu_spikes, cpu_weights) = spikes_of(common::sim(Backend::Cpu, 0.1, 7).build().unwrap());
+    assert!(cpu_spikes.spike_count() > 100, "too few spikes to compare: {}", cpu_spikes.spike_count());
+    assert_eq!(gpu_spikes.spiketrains, cpu_spikes.spiketrains);
+    assert_eq!(gpu_weights, cpu_weights);
+    assert_eq!(cpu_weights[0].len(), 360_000);
+    assert!(
+        cpu_weights[0][..5].iter().zip([0.0, 0.0005, 0.001, 0.0015, 0.002]).all(|(w, e)| (w - e).abs() < 1e-6),
+        "{:?}",
+        &cpu_weights[0][..5]
+    );
+
+    // More than 4 buffers: 800 × 800 all-to-all = 640,000 synapses × 8 bytes, 163 rows per buffer.
     let mut sim = gpu(&ctx);
-    let a = sim.create(Population::new(600, IfCurrExp::default())).unwrap();
+    let a = sim.create(Population::new(800, IfCurrExp::default())).unwrap();
     sim.connect(Projection::new(a, a, Connector::all_to_all(), StaticSynapse::with_weight(0.001))).unwrap();
     let e = sim.build_now().unwrap_err();
-    assert_eq!(e, Error::Engine(EngineError::BufferTooLarge { buffer: "spikeflow.synapses".into(), bytes: 360_000 * 4, limit }));
-    assert_mentions(&e, &["spikeflow.synapses", "1440000", "1048576"]);
+    match &e {
+        Error::Engine(EngineError::BufferTooLarge { buffer, bytes, limit: l }) => {
+            assert!(buffer.starts_with("spikeflow.synapses"), "{e}");
+            assert_eq!((*bytes, *l), (640_000 * 8, limit), "{e}");
+        }
+        other => panic!("expected BufferTooLarge on the synapses, got {other:?}"),
+    }
+    assert_mentions(&e, &["spikeflow.synapses", "5120000", "1048576", "needs 5 buffers", "at most 4"]);
+
+    // One row larger than a binding cannot be split: 12 projections from one source onto 32
+    // cells give its row 384 synapses × 8 bytes = 3072 bytes > 2 KiB (the ring, 2 slots × 2
+    // channels × 64 neurons × 4 bytes = 1 KiB, fits).
+    let tiny = gpu_with_binding_limit(2048);
+    let mut sim = gpu(&tiny);
+    let a = sim.create(Population::new(1, SpikeSourcePoisson::default())).unwrap();
+    let b = sim.create(Population::new(32, IfCurrExp::default())).unwrap();
+    for _ in 0..12 {
+        sim.connect(Projection::new(a, b, Connector::all_to_all(), StaticSynapse::with_weight(0.001))).unwrap();
+    }
+    let e = sim.build_now().unwrap_err();
+    match &e {
+        Error::Engine(EngineError::BufferTooLarge { buffer, bytes, limit: l }) => {
+            assert!(buffer.starts_with("spikeflow.synapses"), "{e}");
+            assert_eq!((*bytes, *l), (384 * 8, 2048), "{e}");
+        }
+        other => panic!("expected BufferTooLarge on the synapses, got {other:?}"),
+    }
+    assert_mentions(&e, &["spikeflow.synapses", "presynaptic neuron 0", "3072", "2048", "cannot be split"]);
 
     // The same device runs a network under the limit, and the CPU back end has no such limit.
     let mut sim = gpu(&ctx);

@@ -12,6 +12,7 @@
 use naga::proc::Layouter;
 use naga::{Expression, Literal, Module, TypeInner};
 use spikeflow::abi::{NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PopInfo, StepParams};
+use spikeflow::engine::SynSplit;
 use spikeflow::model::{eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, hh_cond_exp};
 use spikeflow::model::{hx_neuron, if_cond_alpha, if_cond_exp, if_curr_alpha, if_curr_exp, izhikevich, registry, spike_source_poisson};
 use spikeflow::shaders::{validate, KERNELS};
@@ -44,6 +45,10 @@ fn pop_info_fields() -> Vec<(&'static str, usize)> {
 
 fn net_info_fields() -> Vec<(&'static str, usize)> {
     rust_fields!(NetInfo; n_total, ring_len, target_bits, target_mask)
+}
+
+fn syn_split_fields() -> Vec<(&'static str, usize)> {
+    rust_fields!(SynSplit; row_end, syn_base, syn_len)
 }
 
 /// A struct's name, Rust size and `(field, offset)` list.
@@ -155,6 +160,7 @@ fn host_and_wgsl_struct_layouts_agree() {
         assert_layout(kernel, &module, "StepParams", size_of::<StepParams>(), &step_params_fields());
         if *kernel == "propagate" {
             assert_layout(kernel, &module, "NetInfo", size_of::<NetInfo>(), &net_info_fields());
+            assert_layout(kernel, &module, "SynSplit", size_of::<SynSplit>(), &syn_split_fields());
             assert!(wgsl_struct(&module, "PopInfo").is_none(), "propagate should not import the population bindings");
         } else if kernel.starts_with("plastic_") {
             for (name, size, fields) in plastic_structs() {
@@ -171,6 +177,7 @@ fn host_and_wgsl_struct_layouts_agree() {
         ("StepParams", size_of::<StepParams>()),
         ("PopInfo", size_of::<PopInfo>()),
         ("NetInfo", size_of::<NetInfo>()),
+        ("SynSplit", size_of::<SynSplit>()),
         ("PlasticInfo", size_of::<PlasticInfo>()),
     ] {
         assert_eq!(size % 16, 0, "{name} is {size} bytes, not a multiple of 16");

@@ -1,4 +1,5 @@
-//! Mirror of `shaders/propagate.wgsl`.
+//! Mirror of `shaders/propagate.wgsl`. The GPU may split the synapses across up to four buffers
+//! at row boundaries (see [`crate::engine::SynSplit`]); here they are one array, with the same result.
 
 use crate::abi::{NetInfo, StepParams, SPIKE_HEADER_WORDS, STATUS_RING_SATURATED, STATUS_WORDS};
 

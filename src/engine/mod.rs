@@ -1,5 +1,12 @@
 //! The GPU back end: buffers, explicit bind-group and pipeline layouts, the step schedule
 //! recorded into command buffers (many steps per submission), and bulk readback.
+//!
+//! Every buffer must fit in one storage binding (`max_storage_buffer_binding_size`), except the
+//! static synapses: when they do not fit, they are split at row boundaries (each presynaptic
+//! neuron's CSR row wholly in one buffer) across up to [`MAX_SYN_BUFFERS`] buffers, each holding
+//! its packed synapses followed by their weights (8 bytes per synapse), and `propagate` picks the
+//! buffer of each spike's row from a small table ([`SynSplit`]). Only a row larger than one
+//! binding, or a network needing more buffers, is refused with [`EngineError::BufferTooLarge`].
 
 pub mod context;
 mod plastic;
@@ -14,6 +21,92 @@ use crate::shaders;
 use plastic::GpuPlastic;
 use std::collections::HashMap;
 use wgpu::util::DeviceExt;
+
+/// Most storage buffers the static synapses are split across (bindings `syn0..syn3` of
+/// `shaders/propagate.wgsl`).
+pub const MAX_SYN_BUFFERS: usize = 4;
+
+/// Where the static synapses lie across the buffers `syn0..syn3` (uniform of `propagate`).
+/// Buffer `k` holds rows `row_end[k-1]..row_end[k]` (`row_end[-1]` = 0), i.e. global synapses
+/// `syn_base[k]..syn_base[k] + syn_len[k]`: `syn_len[k]` packed synapses, then their weights.
+/// Unused buffers have `row_end = u32::MAX` and no synapses.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct SynSplit {
+    /// One past the last presynaptic row of each buffer.
+    pub row_end: [u32; MAX_SYN_BUFFERS],
+    /// Global index of each buffer's first synapse.
+    pub syn_base: [u32; MAX_SYN_BUFFERS],
+    /// Synapses in each buffer.
+    pub syn_len: [u32; MAX_SYN_BUFFERS],
+}
+
+impl SynSplit {
+    /// Split the CSR rows `row_ptr` (n_rows + 1 entries) into the fewest buffers of at most
+    /// `limit` bytes each (8 bytes per synapse), greedily at row boundaries.
+    ///
+    /// Errors with [`EngineError::BufferTooLarge`] on `spikeflow.synapses` when one row alone
+    /// exceeds the limit or more than [`MAX_SYN_BUFFERS`] buffers would be needed.
+    pub fn new(row_ptr: &[u32], limit: u64) -> Result<Self, EngineError> {
+        let rows = row_ptr.len().saturating_sub(1);
+        let total = row_ptr.last().copied().unwrap_or(0);
+        let cap = limit / SYN_BYTES;
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let mut r0 = 0;
+        while r0 < rows && row_ptr[r0] < total {
+            let s0 = u64::from(row_ptr[r0]);
+            // The last row boundary within `cap` synapses of this buffer's first synapse.
+            let r1 = row_ptr.partition_point(|&p| u64::from(p) <= s0 + cap) - 1;
+            if r1 == r0 {
+                let len = u64::from(row_ptr[r0 + 1]) - s0;
+                return Err(EngineError::BufferTooLarge {
+                    buffer: format!(
+                        "spikeflow.synapses (the row of presynaptic neuron {r0}, {len} synapses of {SYN_BYTES} bytes, cannot be split)"
+                    ),
+                    bytes: len * SYN_BYTES,
+                    limit,
+                });
+            }
+            ranges.push((r0, r1));
+            r0 = r1;
+        }
+        if ranges.len() > MAX_SYN_BUFFERS {
+            return Err(EngineError::BufferTooLarge {
+                buffer: format!(
+                    "spikeflow.synapses (split at row boundaries it needs {} buffers, at most {MAX_SYN_BUFFERS} are bound)",
+                    ranges.len()
+                ),
+                bytes: u64::from(total) * SYN_BYTES,
+                limit,
+            });
+        }
+        let mut split =
+            SynSplit { row_end: [u32::MAX; MAX_SYN_BUFFERS], syn_base: [total; MAX_SYN_BUFFERS], syn_len: [0; MAX_SYN_BUFFERS] };
+        let n = ranges.len();
+        for (k, &(a, b)) in ranges.iter().enumerate() {
+            // The last buffer also takes any rows after the last synapse (and beyond).
+            split.row_end[k] = if k + 1 == n { u32::MAX } else { b as u32 };
+            split.syn_base[k] = row_ptr[a];
+            split.syn_len[k] = row_ptr[b] - row_ptr[a];
+        }
+        Ok(split)
+    }
+
+    /// Buffers in use (at least one).
+    pub fn n_buffers(&self) -> usize {
+        self.syn_len.iter().rposition(|&l| l > 0).map_or(1, |k| k + 1)
+    }
+}
+
+/// Bytes of one static synapse on the GPU: packed target/delay and weight.
+const SYN_BYTES: u64 = 8;
+
+/// One buffer of static synapses: `len` packed synapses from global index `base`, then their weights.
+struct SynBuffer {
+    buffer: wgpu::Buffer,
+    base: usize,
+    len: usize,
+}
 
 /// Layout helpers: one entry per binding, written out explicitly.
 fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
@@ -85,9 +178,9 @@ pub(crate) struct GpuEngine {
     status: wgpu::Buffer,
     global_bg: wgpu::BindGroup,
     propagate_bg: Option<wgpu::BindGroup>,
-    /// Static fixed-point weights (read and written between runs).
-    weight: Option<wgpu::Buffer>,
-    static_len: usize,
+    /// Static synapses and their fixed-point weights (read and written between runs), split
+    /// across up to [`MAX_SYN_BUFFERS`] buffers; empty without static synapses.
+    syn_buffers: Vec<SynBuffer>,
     plastic: Option<GpuPlastic>,
 }
 
@@ -110,8 +203,7 @@ impl GpuEngine {
         let n_total = net.n_total as usize;
         let ring_len = net.ring_len as usize * 2 * n_total;
         check("spikeflow.ring", bytes_of(ring_len))?;
-        check("spikeflow.synapses", bytes_of(net.syn.len()))?;
-        check("spikeflow.weights", bytes_of(net.weight.len()))?;
+        let syn_split = if net.n_static_synapses() > 0 { Some(SynSplit::new(&net.row_ptr, max_binding)?) } else { None };
         check("spikeflow.row_ptr", bytes_of(net.row_ptr.len()))?;
         check("spikeflow.spike_record", bytes_of(layout.steps as usize * layout.spike_words as usize))?;
         check("spikeflow.rec_values", bytes_of(layout.rec_floats as usize))?;
@@ -184,8 +276,11 @@ impl GpuEngine {
                 storage(3, true),
                 storage(4, true),
                 storage(5, true),
-                storage(6, false),
-                storage(7, false),
+                storage(6, true),
+                storage(7, true),
+                storage(8, false),
+                storage(9, false),
+                uniform(10, false, std::mem::size_of::<SynSplit>() as u64),
             ],
         });
         let pop_pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -236,8 +331,8 @@ impl GpuEngine {
             ],
         });
 
-        let mut weight_buffer = None;
-        let propagate_bg = if net.n_static_synapses() > 0 {
+        let mut syn_buffers = Vec::new();
+        let propagate_bg = if let Some(split) = syn_split {
             let net_info = NetInfo {
                 n_total: net.n_total,
                 ring_len: net.ring_len,
@@ -250,8 +345,20 @@ impl GpuEngine {
                 usage: wgpu::BufferUsages::UNIFORM,
             });
             let row_ptr = init("spikeflow.row_ptr", bytemuck::cast_slice(&net.row_ptr), usage_rw);
-            let syn = init("spikeflow.synapses", bytemuck::cast_slice(&net.syn), usage_rw);
-            let weight = init("spikeflow.weights", bytemuck::cast_slice(&net.weight), usage_rw);
+            let split_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("spikeflow.syn_split"),
+                contents: bytemuck::bytes_of(&split),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            for k in 0..split.n_buffers() {
+                let (base, len) = (split.syn_base[k] as usize, split.syn_len[k] as usize);
+                let mut words: Vec<u32> = Vec::with_capacity(2 * len);
+                words.extend_from_slice(&net.syn[base..base + len]);
+                words.extend_from_slice(bytemuck::cast_slice(&net.weight[base..base + len]));
+                let buffer = init(&format!("spikeflow.synapses.{k}"), bytemuck::cast_slice(&words), usage_rw);
+                syn_buffers.push(SynBuffer { buffer, base, len });
+            }
+            let syn = |k: usize| syn_buffers.get(k).unwrap_or(&syn_buffers[0]).buffer.as_entire_binding();
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("spikeflow.bind.propagate"),
                 layout: &propagate_layout,
@@ -267,13 +374,15 @@ impl GpuEngine {
                     wgpu::BindGroupEntry { binding: 1, resource: net_buf.as_entire_binding() },
                     wgpu::BindGroupEntry { binding: 2, resource: spikes.as_entire_binding() },
                     wgpu::BindGroupEntry { binding: 3, resource: row_ptr.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 4, resource: syn.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 5, resource: weight.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 6, resource: ring.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 7, resource: status.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 4, resource: syn(0) },
+                    wgpu::BindGroupEntry { binding: 5, resource: syn(1) },
+                    wgpu::BindGroupEntry { binding: 6, resource: syn(2) },
+                    wgpu::BindGroupEntry { binding: 7, resource: syn(3) },
+                    wgpu::BindGroupEntry { binding: 8, resource: ring.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 9, resource: status.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 10, resource: split_buf.as_entire_binding() },
                 ],
             });
-            weight_buffer = Some(weight);
             Some(bind_group)
         } else {
             None
@@ -328,8 +437,7 @@ impl GpuEngine {
             status,
             global_bg,
             propagate_bg,
-            weight: weight_buffer,
-            static_len: net.n_static_synapses(),
+            syn_buffers,
             plastic,
         })
     }
@@ -358,12 +466,22 @@ impl GpuEngine {
         })
     }
 
-    /// Copy `sources` (buffer, bytes) to mappable buffers, submit `encoder`, wait, and read.
-    fn submit_and_read(&self, mut encoder: wgpu::CommandEncoder, sources: &[(&wgpu::Buffer, u64)]) -> Result<Vec<Vec<u8>>, EngineError> {
+    /// Copy `sources` (buffer, bytes from its start) to mappable buffers, submit `encoder`, wait, and read.
+    fn submit_and_read(&self, encoder: wgpu::CommandEncoder, sources: &[(&wgpu::Buffer, u64)]) -> Result<Vec<Vec<u8>>, EngineError> {
+        let sources: Vec<_> = sources.iter().map(|&(buf, bytes)| (buf, 0, bytes)).collect();
+        self.submit_and_read_at(encoder, &sources)
+    }
+
+    /// Copy `sources` (buffer, byte offset, bytes) to mappable buffers, submit `encoder`, wait, and read.
+    fn submit_and_read_at(
+        &self,
+        mut encoder: wgpu::CommandEncoder,
+        sources: &[(&wgpu::Buffer, u64, u64)],
+    ) -> Result<Vec<Vec<u8>>, EngineError> {
         let device = &self.ctx.device;
         let staging: Vec<Option<wgpu::Buffer>> = sources
             .iter()
-            .map(|&(buf, bytes)| {
+            .map(|&(buf, offset, bytes)| {
                 (bytes > 0).then(|| {
                     let s = device.create_buffer(&wgpu::BufferDescriptor {
                         label: Some("spikeflow.readback"),
@@ -371,7 +489,7 @@ impl GpuEngine {
                         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                         mapped_at_creation: false,
                     });
-                    encoder.copy_buffer_to_buffer(buf, 0, &s, 0, bytes);
+                    encoder.copy_buffer_to_buffer(buf, offset, &s, 0, bytes);
                     s
                 })
             })
@@ -503,18 +621,23 @@ impl Engine for GpuEngine {
 
     fn read_synapses(&mut self) -> Result<(Vec<i32>, Vec<PlasticState>), EngineError> {
         let encoder = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.read_synapses") });
-        let weight = self.weight.as_ref().map(|w| (w, self.static_len as u64 * 4));
-        let state = self.plastic.as_ref().map(|p| (&p.state, (p.n_synapses() * std::mem::size_of::<PlasticState>()) as u64));
-        let sources: Vec<_> = weight.into_iter().chain(state).collect();
-        let mut out = self.submit_and_read(encoder, &sources)?.into_iter();
-        let mut next = |present: bool| if present { out.next().unwrap_or_default() } else { Vec::new() };
-        let (weight, state) = (next(weight.is_some()), next(state.is_some()));
-        Ok((bytemuck::pod_collect_to_vec(&weight), bytemuck::pod_collect_to_vec(&state)))
+        // Each synapse buffer's weights follow its packed synapses.
+        let weights = self.syn_buffers.iter().map(|s| (&s.buffer, s.len as u64 * 4, s.len as u64 * 4));
+        let state = self.plastic.as_ref().map(|p| (&p.state, 0, (p.n_synapses() * std::mem::size_of::<PlasticState>()) as u64));
+        let sources: Vec<_> = weights.chain(state).collect();
+        let mut out = self.submit_and_read_at(encoder, &sources)?;
+        let state = if state.is_some() { out.pop().unwrap_or_default() } else { Vec::new() };
+        Ok((bytemuck::pod_collect_to_vec(&out.concat()), bytemuck::pod_collect_to_vec(&state)))
     }
 
     fn write_synapses(&mut self, weight: &[i32], plastic: &[PlasticState]) -> Result<(), EngineError> {
-        if let (Some(w), false) = (&self.weight, weight.is_empty()) {
-            self.ctx.queue.write_buffer(w, 0, bytemuck::cast_slice(weight));
+        if !weight.is_empty() {
+            for s in &self.syn_buffers {
+                let part = weight.get(s.base..s.base + s.len).ok_or_else(|| {
+                    EngineError::Gpu(format!("write_synapses: {} weights given, the network has {}", weight.len(), s.base + s.len))
+                })?;
+                self.ctx.queue.write_buffer(&s.buffer, s.len as u64 * 4, bytemuck::cast_slice(part));
+            }
         }
         if let (Some(p), false) = (&self.plastic, plastic.is_empty()) {
             self.ctx.queue.write_buffer(&p.state, 0, bytemuck::cast_slice(plastic));
