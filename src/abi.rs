@@ -244,3 +244,85 @@ pub struct NeuronTrace {
     /// Time of the last spike, in steps.
     pub last: u32,
 }
+
+/// `ConstructParams::kind`: FixedProbabilityConnector, one item per presynaptic neuron.
+pub const CONSTRUCT_FIXED_PROBABILITY: u32 = 0;
+/// `ConstructParams::kind`: FixedNumberPreConnector, one item per postsynaptic neuron.
+pub const CONSTRUCT_FIXED_NUMBER_PRE: u32 = 1;
+/// `ConstructParams::kind`: FixedNumberPostConnector, one item per presynaptic neuron.
+pub const CONSTRUCT_FIXED_NUMBER_POST: u32 = 2;
+/// `ConstructParams::kind`: FixedTotalNumberConnector with replacement, one item per synapse.
+pub const CONSTRUCT_FIXED_TOTAL_NUMBER: u32 = 3;
+/// `ConstructParams::mode`: count each item's synapses into `counts` (FixedProbability).
+pub const CONSTRUCT_MODE_COUNT: u32 = 0;
+/// `ConstructParams::mode`: write each item's synapses (pre, post, weight, delay).
+pub const CONSTRUCT_MODE_FILL: u32 = 1;
+/// Distribution kinds of weights and delays drawn by the construct kernel; `DIST_NONE` means
+/// the host supplies the values (a constant or an array).
+pub const DIST_NONE: u32 = 0;
+/// Uniform(low, high): params (low, high − low).
+pub const DIST_UNIFORM: u32 = 1;
+/// Normal(mu, sigma): params (mu, sigma).
+pub const DIST_NORMAL: u32 = 2;
+/// NormalClipped(mu, sigma, low, high), redrawn outside [low, high].
+pub const DIST_NORMAL_CLIPPED: u32 = 3;
+/// NormalClippedToBoundary(mu, sigma, low, high), clamped.
+pub const DIST_NORMAL_CLIPPED_TO_BOUNDARY: u32 = 4;
+/// Exponential(beta): params (beta).
+pub const DIST_EXPONENTIAL: u32 = 5;
+/// UniformInt(low, high): params (low, bits of the span high − low + 1 as u32).
+pub const DIST_UNIFORM_INT: u32 = 6;
+/// Lognormal(mu, sigma): exp of a normal.
+pub const DIST_LOGNORMAL: u32 = 7;
+
+/// One dispatch of the `construct` kernel: a random connector of one projection over items
+/// `item_begin..item_end`, with its weight and delay distributions. Mirrors `ConstructParams`
+/// in `shaders/construct.wgsl`; the CPU mirror is `spikeflow::cpu::construct`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct ConstructParams {
+    /// Connector (`CONSTRUCT_FIXED_*`).
+    pub kind: u32,
+    /// `CONSTRUCT_MODE_COUNT` or `CONSTRUCT_MODE_FILL`.
+    pub mode: u32,
+    /// Projection index (low 24 bits of the stream word).
+    pub proj: u32,
+    /// Always 0 (an opaque zero for the kernel's `fence`).
+    pub zero: u32,
+    /// First item of this dispatch.
+    pub item_begin: u32,
+    /// One past the last item.
+    pub item_end: u32,
+    /// Size of the presynaptic view.
+    pub np: u32,
+    /// Size of the postsynaptic view.
+    pub nq: u32,
+    /// n of FixedNumberPre/Post.
+    pub n: u32,
+    /// 1: draw with replacement.
+    pub replace: u32,
+    /// 1: self-connections are excluded (both views of one population).
+    pub no_self: u32,
+    /// Post position of pre position i's own neuron: i + self_delta.
+    pub self_delta: i32,
+    /// FixedProbability p_connect.
+    pub p: f32,
+    /// 1 / ln(1 − p), computed on the host in f64.
+    pub inv_log_q: f32,
+    /// Philox key.
+    pub key0: u32,
+    /// Philox key.
+    pub key1: u32,
+    /// Weight distribution (`DIST_*`).
+    pub w_kind: u32,
+    /// Delay distribution (`DIST_*`).
+    pub d_kind: u32,
+    /// Padding.
+    pub pad0: u32,
+    /// Padding.
+    pub pad1: u32,
+    /// Weight distribution parameters.
+    pub w_p: [f32; 4],
+    /// Delay distribution parameters.
+    pub d_p: [f32; 4],
+}

@@ -131,6 +131,16 @@ pub mod kernel_stream {
     pub const POISSON: u32 = 0x0100_0000;
     /// NoisyCurrentSource: counter (interval, neuron, NOISE | source, 0).
     pub const NOISE: u32 = 0x0200_0000;
+    /// Connectivity construction: counter (item, draw, CONSTRUCT | projection,
+    /// purpose << 24 | block) (`shaders/construct.wgsl`, `cpu::construct`).
+    pub const CONSTRUCT: u32 = 0x0300_0000;
+    /// Construction purpose (fourth word's high byte, ≥ 0x80 so that no host stream, whose
+    /// fourth word's high byte is its tag 1–6, can produce the same counter): connector draws.
+    pub const PURPOSE_CONNECT: u32 = 0x81;
+    /// Construction purpose: a synapse's weight.
+    pub const PURPOSE_WEIGHT: u32 = 0x82;
+    /// Construction purpose: a synapse's delay.
+    pub const PURPOSE_DELAY: u32 = 0x83;
 }
 
 /// A sequential host-side generator over one Philox stream.

@@ -4,9 +4,11 @@
 use crate::abi::{PlasticState, RULE_FLAG_ENABLED, STATUS_NOT_FINITE, STATUS_RING_SATURATED};
 use crate::backend::{Backend, Engine, EngineError};
 use crate::cpu::CpuEngine;
+use crate::engine::construct::LazyGpuRunner;
 use crate::engine::{GpuContext, GpuEngine};
 use crate::model::{CellType, Param};
 use crate::network::build::{build, check_weight, resolve_params, BuiltNetwork, SynapseRecord};
+use crate::network::construct::HostRunner;
 use crate::network::weights::{resolve, stored_weights, to_array, to_fixed};
 use crate::network::{
     BuildError, CurrentSource, DenseMatrix, MultipleSynapses, NetworkSpec, Population, PopulationId, PopulationSpec, PopulationView,
@@ -602,7 +604,12 @@ impl Simulation {
             return Ok(0.0);
         }
         let t0 = Instant::now();
-        let mut net = build(&self.spec, self.dt, self.seed)?;
+        // Random connectors are drawn where the network will run: by the `construct` kernel on
+        // the GPU back end, by its host mirror on the CPU one (the same synapses).
+        let mut net = match (self.backend, &self.gpu) {
+            (Backend::Gpu, Some(ctx)) => build(&self.spec, self.dt, self.seed, &LazyGpuRunner::new(ctx))?,
+            _ => build(&self.spec, self.dt, self.seed, &HostRunner::default())?,
+        };
         // Apply `set` calls made before the first run, in order.
         for (view, param, value) in &self.overrides {
             let pi = view.pop.index();

@@ -27,6 +27,7 @@ macro_rules! simd_kernel {
 }
 
 pub mod adex;
+pub mod construct;
 pub mod integrate_eif_cond_alpha_isfa_ista;
 pub mod integrate_eif_cond_exp_isfa_ista;
 pub mod integrate_hh_cond_exp;

@@ -8,6 +8,7 @@
 //! buffer of each spike's row from a small table ([`SynSplit`]). Only a row larger than one
 //! binding, or a network needing more buffers, is refused with [`EngineError::BufferTooLarge`].
 
+pub mod construct;
 pub mod context;
 mod plastic;
 
@@ -475,54 +476,63 @@ impl GpuEngine {
     /// Copy `sources` (buffer, byte offset, bytes) to mappable buffers, submit `encoder`, wait, and read.
     fn submit_and_read_at(
         &self,
-        mut encoder: wgpu::CommandEncoder,
+        encoder: wgpu::CommandEncoder,
         sources: &[(&wgpu::Buffer, u64, u64)],
     ) -> Result<Vec<Vec<u8>>, EngineError> {
-        let device = &self.ctx.device;
-        let staging: Vec<Option<wgpu::Buffer>> = sources
-            .iter()
-            .map(|&(buf, offset, bytes)| {
-                (bytes > 0).then(|| {
-                    let s = device.create_buffer(&wgpu::BufferDescriptor {
-                        label: Some("spikeflow.readback"),
-                        size: bytes,
-                        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                        mapped_at_creation: false,
-                    });
-                    encoder.copy_buffer_to_buffer(buf, offset, &s, 0, bytes);
-                    s
-                })
-            })
-            .collect();
-        self.ctx.queue.submit([encoder.finish()]);
-        let (tx, rx) = std::sync::mpsc::channel();
-        for (k, s) in staging.iter().enumerate() {
-            if let Some(s) = s {
-                let tx = tx.clone();
-                s.map_async(wgpu::MapMode::Read, .., move |r| {
-                    let _ = tx.send((k, r));
-                });
-            }
-        }
-        drop(tx);
-        device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| EngineError::Gpu(e.to_string()))?;
-        for (k, r) in rx.iter() {
-            r.map_err(|e| EngineError::Gpu(format!("mapping readback buffer {k}: {e}")))?;
-        }
-        self.ctx.take_error()?;
-        let mut out = Vec::with_capacity(staging.len());
-        for s in &staging {
-            match s {
-                Some(s) => {
-                    let data = s.get_mapped_range(..).map_err(|e| EngineError::Gpu(e.to_string()))?.to_vec();
-                    s.unmap();
-                    out.push(data);
-                }
-                None => out.push(Vec::new()),
-            }
-        }
-        Ok(out)
+        read_back(&self.ctx, encoder, sources)
     }
+}
+
+/// Copy `sources` (buffer, byte offset, bytes) to mappable buffers, submit `encoder`, wait, and read.
+pub(crate) fn read_back(
+    ctx: &GpuContext,
+    mut encoder: wgpu::CommandEncoder,
+    sources: &[(&wgpu::Buffer, u64, u64)],
+) -> Result<Vec<Vec<u8>>, EngineError> {
+    let device = &ctx.device;
+    let staging: Vec<Option<wgpu::Buffer>> = sources
+        .iter()
+        .map(|&(buf, offset, bytes)| {
+            (bytes > 0).then(|| {
+                let s = device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("spikeflow.readback"),
+                    size: bytes,
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                });
+                encoder.copy_buffer_to_buffer(buf, offset, &s, 0, bytes);
+                s
+            })
+        })
+        .collect();
+    ctx.queue.submit([encoder.finish()]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    for (k, s) in staging.iter().enumerate() {
+        if let Some(s) = s {
+            let tx = tx.clone();
+            s.map_async(wgpu::MapMode::Read, .., move |r| {
+                let _ = tx.send((k, r));
+            });
+        }
+    }
+    drop(tx);
+    device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| EngineError::Gpu(e.to_string()))?;
+    for (k, r) in rx.iter() {
+        r.map_err(|e| EngineError::Gpu(format!("mapping readback buffer {k}: {e}")))?;
+    }
+    ctx.take_error()?;
+    let mut out = Vec::with_capacity(staging.len());
+    for s in &staging {
+        match s {
+            Some(s) => {
+                let data = s.get_mapped_range(..).map_err(|e| EngineError::Gpu(e.to_string()))?.to_vec();
+                s.unmap();
+                out.push(data);
+            }
+            None => out.push(Vec::new()),
+        }
+    }
+    Ok(out)
 }
 
 impl Engine for GpuEngine {

@@ -11,6 +11,7 @@
 //!   (population, channel), chosen so that even every synapse of a neuron landing in one slot
 //!   cannot overflow i32; integer addition makes the sum independent of thread order.
 
+use super::construct::{self, ConstructRunner};
 use super::current_source::kind as stim_kind;
 use super::plastic::{build_plastic, PlasticNet, PlasticProjection};
 use super::synapses::SynapseType;
@@ -220,7 +221,7 @@ pub(crate) fn resolve_params(
 }
 
 /// Build the network. `dt` in ms.
-pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwork, BuildError> {
+pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn ConstructRunner) -> Result<BuiltNetwork, BuildError> {
     // 1. Global layout.
     let mut offset: u64 = 0;
     let mut offsets = Vec::with_capacity(spec.pops.len());
@@ -309,17 +310,41 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64) -> Result<BuiltNetwo
             ));
         }
         proj.synapse.validate(dt).map_err(|(field, rule)| BuildError::invalid(what(&field), rule))?;
-        let mut rng = Rng::new(seed, Stream::Connector { proj: ji as u32 });
-        let gen = proj
-            .connector
-            .generate(&pre_idx, &post_idx, pre_pop == post_pop, &mut rng)
-            .map_err(|source| BuildError::Connector { projection: label.clone(), source })?;
-        let m = gen.pairs.len();
-        let mut wrng = Rng::new(seed, Stream::Weight { proj: ji as u32 });
-        let mut w = proj.synapse.weight().resolve(m, &mut wrng).map_err(|e| BuildError::invalid(what("weight"), e.to_string()))?;
         let delay_param = proj.synapse.delay().cloned().unwrap_or(Param::Const(dt));
-        let mut drng = Rng::new(seed, Stream::Delay { proj: ji as u32 });
-        let mut d_ms = delay_param.resolve(m, &mut drng).map_err(|e| BuildError::invalid(what("delay"), e.to_string()))?;
+        // Random connectors the `construct` kernel can draw go to `runner` (host mirror or
+        // GPU, the same synapses); the others are drawn here from sequential streams.
+        let plan =
+            construct::plan(ji, &proj.connector, proj.synapse.weight(), &delay_param, &pre_idx, &post_idx, pre_pop == post_pop, seed);
+        let (gen, drawn_w, drawn_d) = match plan {
+            Some(plan) => {
+                let plan = plan.map_err(|source| BuildError::Connector { projection: label.clone(), source })?;
+                let drawn = construct::execute(&plan, runner).map_err(|e| BuildError::invalid(what("connector"), e))?;
+                (drawn.gen, drawn.w, drawn.d)
+            }
+            None => {
+                let mut rng = Rng::new(seed, Stream::Connector { proj: ji as u32 });
+                let gen = proj
+                    .connector
+                    .generate(&pre_idx, &post_idx, pre_pop == post_pop, &mut rng)
+                    .map_err(|source| BuildError::Connector { projection: label.clone(), source })?;
+                (gen, None, None)
+            }
+        };
+        let m = gen.pairs.len();
+        let mut w = match drawn_w {
+            Some(w) => w,
+            None => {
+                let mut wrng = Rng::new(seed, Stream::Weight { proj: ji as u32 });
+                proj.synapse.weight().resolve(m, &mut wrng).map_err(|e| BuildError::invalid(what("weight"), e.to_string()))?
+            }
+        };
+        let mut d_ms = match drawn_d {
+            Some(d) => d,
+            None => {
+                let mut drng = Rng::new(seed, Stream::Delay { proj: ji as u32 });
+                delay_param.resolve(m, &mut drng).map_err(|e| BuildError::invalid(what("delay"), e.to_string()))?
+            }
+        };
         if let Some(ws) = &gen.weights {
             for (k, v) in ws.iter().enumerate() {
                 if let Some(v) = v {

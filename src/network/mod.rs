@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod connectors;
+pub mod construct;
 pub mod current_source;
 pub mod ids;
 pub mod plastic;

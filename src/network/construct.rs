@@ -1,0 +1,349 @@
+//! Counter-based construction of random connectors: which projections qualify, how their
+//! connector and distributions become `construct` kernel dispatches, and how the kernel's
+//! output becomes the (pre, post, weight, delay) lists the build merges into the CSR.
+//!
+//! A projection qualifies when its connector is FixedProbability, FixedNumberPre,
+//! FixedNumberPost or FixedTotalNumber with replacement, both views are contiguous ranges of
+//! their populations, and its weight and delay are constants, arrays or one of the
+//! distributions the kernel draws (uniform, uniform_int, normal, normal_clipped,
+//! normal_clipped_to_boundary, exponential, lognormal). Its synapses are then the same on
+//! both back ends and whichever runs the draws: the host mirror (`cpu::construct`, items split
+//! over the host's cores) or the GPU (`shaders/construct.wgsl`, one thread per item). Other
+//! projections (AllToAll, OneToOne, FromList, FixedTotalNumber without replacement, gamma
+//! distributions, scattered views) are drawn on the host from sequential streams.
+//!
+//! Random weights and delays are drawn in f32 (the GPU's precision) and widened to f64; a
+//! normal deviate comes from Box–Muller on 24-bit uniforms, so its tails end at 5.8σ.
+
+use super::connectors::{Connector, ConnectorError, Generated};
+use crate::abi::*;
+use crate::cpu::construct::{construct, ConstructOut};
+use crate::model::Param;
+use crate::random::{seed_key, RandomDistribution};
+
+/// Runs `construct` dispatches: the host mirror or a GPU.
+pub trait ConstructRunner: Sync {
+    /// Count mode over `c.item_begin..c.item_end`: each item's number of synapses.
+    fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String>;
+    /// Fill mode over the items; `offsets` (FixedProbability) gives each item's first output
+    /// slot, `m` is the number of synapses.
+    fn fill(&self, c: &ConstructParams, offsets: &[u32], m: usize) -> Result<ConstructOut, String>;
+}
+
+/// The host mirror, items split over up to `threads` of the host's cores.
+#[derive(Debug, Clone, Copy)]
+pub struct HostRunner {
+    /// Threads to use.
+    pub threads: usize,
+}
+
+impl Default for HostRunner {
+    fn default() -> Self {
+        Self { threads: std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 16) }
+    }
+}
+
+impl HostRunner {
+    /// Item ranges, one per thread.
+    fn chunks(&self, c: &ConstructParams) -> Vec<(u32, u32)> {
+        let n = c.item_end - c.item_begin;
+        let t = (self.threads as u32).clamp(1, n.max(1));
+        (0..t)
+            .map(|k| {
+                (
+                    c.item_begin + (u64::from(n) * u64::from(k) / u64::from(t)) as u32,
+                    c.item_begin + (u64::from(n) * u64::from(k + 1) / u64::from(t)) as u32,
+                )
+            })
+            .collect()
+    }
+}
+
+impl ConstructRunner for HostRunner {
+    fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String> {
+        let mut counts = vec![0u32; (c.item_end - c.item_begin) as usize];
+        std::thread::scope(|s| {
+            let mut rest: &mut [u32] = &mut counts;
+            for (a, b) in self.chunks(c) {
+                let (mine, tail) = rest.split_at_mut((b - a) as usize);
+                rest = tail;
+                let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_COUNT, ..*c };
+                s.spawn(move || construct(&cc, &[], mine, &mut ConstructOut::default()));
+            }
+        });
+        Ok(counts)
+    }
+
+    fn fill(&self, c: &ConstructParams, offsets: &[u32], m: usize) -> Result<ConstructOut, String> {
+        // Each thread fills its own output (slots relative to its first item), then the parts
+        // are concatenated in item order: the slots are consecutive by construction.
+        let parts: Vec<ConstructOut> = std::thread::scope(|s| {
+            let handles: Vec<_> = self
+                .chunks(c)
+                .into_iter()
+                .map(|(a, b)| {
+                    let la = (a - c.item_begin) as usize;
+                    let lb = (b - c.item_begin) as usize;
+                    let (first, len) = slots(c, offsets, la, lb, m);
+                    let offs: Vec<u32> =
+                        if offsets.is_empty() { Vec::new() } else { offsets[la..lb].iter().map(|&o| o - first as u32).collect() };
+                    let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_FILL, ..*c };
+                    s.spawn(move || {
+                        let mut out = ConstructOut::with_len(len);
+                        construct(&cc, &offs, &mut [], &mut out);
+                        out
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("construct thread")).collect()
+        });
+        let mut out = ConstructOut::default();
+        for p in parts {
+            out.pre.extend(p.pre);
+            out.post.extend(p.post);
+            out.w.extend(p.w);
+            out.d.extend(p.d);
+        }
+        Ok(out)
+    }
+}
+
+/// First output slot and number of slots of local items `la..lb`.
+pub fn slots(c: &ConstructParams, offsets: &[u32], la: usize, lb: usize, m: usize) -> (usize, usize) {
+    match c.kind {
+        CONSTRUCT_FIXED_PROBABILITY => {
+            let first = offsets.get(la).map_or(m, |&o| o as usize);
+            let end = offsets.get(lb).map_or(m, |&o| o as usize);
+            (first, end - first)
+        }
+        CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST => (la * c.n as usize, (lb - la) * c.n as usize),
+        _ => (la, lb - la),
+    }
+}
+
+/// The kernel's distribution kind and parameters for a weight or delay, `None` when the
+/// kernel cannot draw it (the projection is then built on the host).
+fn dist(p: &Param) -> Option<(u32, [f32; 4])> {
+    let d = match p {
+        Param::Const(_) | Param::Array(_) => return Some((DIST_NONE, [0.0; 4])),
+        Param::Random(d) => d,
+    };
+    d.validate().ok()?;
+    let f = |x: f64| x as f32;
+    Some(match *d {
+        RandomDistribution::Uniform { low, high } => (DIST_UNIFORM, [f(low), f(high - low), 0.0, 0.0]),
+        RandomDistribution::Normal { mu, sigma } => (DIST_NORMAL, [f(mu), f(sigma), 0.0, 0.0]),
+        RandomDistribution::NormalClipped { mu, sigma, low, high } => (DIST_NORMAL_CLIPPED, [f(mu), f(sigma), f(low), f(high)]),
+        RandomDistribution::NormalClippedToBoundary { mu, sigma, low, high } => {
+            (DIST_NORMAL_CLIPPED_TO_BOUNDARY, [f(mu), f(sigma), f(low), f(high)])
+        }
+        RandomDistribution::Exponential { beta } => (DIST_EXPONENTIAL, [f(beta), 0.0, 0.0, 0.0]),
+        RandomDistribution::UniformInt { low, high } => {
+            let lim = 1i64 << 24;
+            if low.abs() >= lim || high.abs() >= lim || high - low + 1 > lim {
+                return None;
+            }
+            (DIST_UNIFORM_INT, [low as f32, f32::from_bits((high - low + 1) as u32), 0.0, 0.0])
+        }
+        RandomDistribution::Lognormal { mu, sigma } => (DIST_LOGNORMAL, [f(mu), f(sigma), 0.0, 0.0]),
+        RandomDistribution::Gamma { .. } => return None,
+    })
+}
+
+/// `Some(first)` when `idx` is `first, first + 1, …`.
+fn contiguous(idx: &[usize]) -> Option<usize> {
+    let first = idx.first().copied().unwrap_or(0);
+    idx.iter().enumerate().all(|(k, &i)| i == first + k).then_some(first)
+}
+
+/// A projection's construction by the `construct` kernel.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The dispatch over all items (modes and item ranges are set per dispatch).
+    pub params: ConstructParams,
+    /// Number of items.
+    pub items: u32,
+}
+
+/// The plan of projection `proj` (index `ji`) between views `pre_idx`, `post_idx`, or `None`
+/// when it is drawn on the host. Connector parameter errors are those of the host path.
+pub fn plan(
+    ji: usize,
+    connector: &Connector,
+    weight: &Param,
+    delay: &Param,
+    pre_idx: &[usize],
+    post_idx: &[usize],
+    same_population: bool,
+    seed: u64,
+) -> Option<Result<Plan, ConnectorError>> {
+    let (ps, qs) = (contiguous(pre_idx)?, contiguous(post_idx)?);
+    let (np, nq) = (pre_idx.len(), post_idx.len());
+    if np >= 1 << 31 || nq >= 1 << 31 || ji >= 1 << 24 {
+        return None;
+    }
+    let (w_kind, w_p) = dist(weight)?;
+    let (d_kind, d_p) = dist(delay)?;
+    let key = seed_key(seed);
+    let self_delta = ps as i64 - qs as i64;
+    let base = ConstructParams {
+        proj: ji as u32,
+        np: np as u32,
+        nq: nq as u32,
+        self_delta: i32::try_from(self_delta).ok()?,
+        key0: key[0],
+        key1: key[1],
+        w_kind,
+        d_kind,
+        w_p,
+        d_p,
+        ..Default::default()
+    };
+    let invalid = |field: &str, rule: String, value: String| ConnectorError::Invalid {
+        connector: connector.name(),
+        field: field.into(),
+        rule,
+        value,
+    };
+    // Positions of the pre view whose own neuron is in the post view (self pairs).
+    let has_self = |i: usize| (i as i64 + self_delta) >= 0 && ((i as i64 + self_delta) as usize) < nq;
+    let (params, items) = match *connector {
+        Connector::FixedProbability { p_connect, allow_self_connections } => {
+            if !(0.0..=1.0).contains(&p_connect) {
+                return Some(Err(invalid("p_connect", "must be in [0, 1]".into(), p_connect.to_string())));
+            }
+            let c = ConstructParams {
+                kind: CONSTRUCT_FIXED_PROBABILITY,
+                no_self: u32::from(same_population && !allow_self_connections),
+                p: p_connect as f32,
+                inv_log_q: (1.0 / (1.0 - p_connect).ln()) as f32,
+                ..base
+            };
+            (c, np)
+        }
+        Connector::FixedNumberPre { n, allow_self_connections, with_replacement }
+        | Connector::FixedNumberPost { n, allow_self_connections, with_replacement } => {
+            let by_post = matches!(connector, Connector::FixedNumberPre { .. });
+            let no_self = same_population && !allow_self_connections;
+            let (items, size) = if by_post { (nq, np) } else { (np, nq) };
+            if n >= 1 << 31 || (items as u64) * (n as u64) >= 1 << 40 {
+                return None;
+            }
+            // The host path's errors, for the first item that fails.
+            for item in 0..items {
+                let self_here = no_self && if by_post { has_self_post(item, self_delta, np) } else { has_self(item) };
+                let m = size - usize::from(self_here);
+                if n > 0 && m == 0 {
+                    return Some(Err(invalid("n", "needs at least one allowed partner".into(), n.to_string())));
+                }
+                if !with_replacement && n > m {
+                    return Some(Err(invalid("n", format!("must be ≤ {m} allowed partners without replacement"), n.to_string())));
+                }
+                if !no_self && item > 0 {
+                    break; // every item has the same m
+                }
+            }
+            let c = ConstructParams {
+                kind: if by_post { CONSTRUCT_FIXED_NUMBER_PRE } else { CONSTRUCT_FIXED_NUMBER_POST },
+                no_self: u32::from(no_self),
+                n: n as u32,
+                replace: u32::from(with_replacement),
+                ..base
+            };
+            (c, items)
+        }
+        Connector::FixedTotalNumber { n, allow_self_connections, with_replacement: true } => {
+            if n >= 1 << 31 {
+                return None;
+            }
+            let no_self = same_population && !allow_self_connections;
+            let self_pairs = if no_self { (0..np).filter(|&i| has_self(i)).count() as u64 } else { 0 };
+            if (np as u64) * (nq as u64) == self_pairs && n > 0 {
+                return Some(Err(invalid("n", "needs at least one allowed (pre, post) pair".into(), n.to_string())));
+            }
+            (ConstructParams { kind: CONSTRUCT_FIXED_TOTAL_NUMBER, no_self: u32::from(no_self), ..base }, n)
+        }
+        _ => return None,
+    };
+    Some(Ok(Plan { params: ConstructParams { item_begin: 0, item_end: items as u32, ..params }, items: items as u32 }))
+}
+
+/// Whether post position `j`'s own neuron is in the pre view.
+fn has_self_post(j: usize, self_delta: i64, np: usize) -> bool {
+    let i = j as i64 - self_delta;
+    i >= 0 && (i as usize) < np
+}
+
+/// What the kernel drew for one projection: pairs grouped by presynaptic position, and the
+/// drawn weights and delays in the same order (`None` where the host supplies them).
+#[derive(Debug, Clone, Default)]
+pub struct Drawn {
+    /// The connections.
+    pub gen: Generated,
+    /// Drawn weights.
+    pub w: Option<Vec<f64>>,
+    /// Drawn delays, ms.
+    pub d: Option<Vec<f64>>,
+}
+
+/// Runs `plan` on `runner` and orders the result by presynaptic position (stable).
+pub fn execute(plan: &Plan, runner: &dyn ConstructRunner) -> Result<Drawn, String> {
+    let c = plan.params;
+    let (offsets, m) = match c.kind {
+        CONSTRUCT_FIXED_PROBABILITY => {
+            if c.p <= 0.0 || c.np == 0 || c.nq == 0 {
+                return Ok(empty(&c));
+            }
+            let counts = runner.count(&c)?;
+            let mut offsets = Vec::with_capacity(counts.len());
+            let mut total = 0u64;
+            for &k in &counts {
+                offsets.push(u32::try_from(total).map_err(|_| "more than 2^32 synapses in one projection".to_string())?);
+                total += u64::from(k);
+            }
+            (offsets, total as usize)
+        }
+        CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST => (Vec::new(), plan.items as usize * c.n as usize),
+        _ => (Vec::new(), plan.items as usize),
+    };
+    if m == 0 {
+        return Ok(empty(&c));
+    }
+    let out = runner.fill(&c, &offsets, m)?;
+    // Row-wise connectors are grouped by pre already; the others are sorted (stably) by pre.
+    let row_wise = matches!(c.kind, CONSTRUCT_FIXED_PROBABILITY | CONSTRUCT_FIXED_NUMBER_POST);
+    let order: Option<Vec<u32>> = (!row_wise).then(|| stable_order_by(&out.pre, c.np as usize));
+    let pick = |v: &[u32]| -> Vec<u32> { order.as_ref().map_or_else(|| v.to_vec(), |o| o.iter().map(|&k| v[k as usize]).collect()) };
+    let pickf = |v: &[f32]| -> Vec<f64> {
+        order.as_ref().map_or_else(|| v.iter().map(|&x| f64::from(x)).collect(), |o| o.iter().map(|&k| f64::from(v[k as usize])).collect())
+    };
+    let (pre, post) = (pick(&out.pre), pick(&out.post));
+    let pairs = pre.into_iter().zip(post).collect();
+    Ok(Drawn {
+        gen: Generated { pairs, weights: None, delays: None },
+        w: (c.w_kind != DIST_NONE).then(|| pickf(&out.w)),
+        d: (c.d_kind != DIST_NONE).then(|| pickf(&out.d)),
+    })
+}
+
+fn empty(c: &ConstructParams) -> Drawn {
+    Drawn { gen: Generated::default(), w: (c.w_kind != DIST_NONE).then(Vec::new), d: (c.d_kind != DIST_NONE).then(Vec::new) }
+}
+
+/// The permutation that sorts `keys` (< `n`) stably: a counting sort, O(len + n).
+fn stable_order_by(keys: &[u32], n: usize) -> Vec<u32> {
+    let mut start = vec![0u32; n + 1];
+    for &k in keys {
+        start[k as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut order = vec![0u32; keys.len()];
+    for (s, &k) in keys.iter().enumerate() {
+        let slot = &mut start[k as usize];
+        order[*slot as usize] = s as u32;
+        *slot += 1;
+    }
+    order
+}
