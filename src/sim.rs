@@ -785,7 +785,8 @@ impl Simulation {
         let pi = self.check_projection("connections", projection)?;
         let weights = self.current_weights("connections", pi)?;
         let run = self.running.as_ref().ok_or_else(|| invalid("connections", "network not built"))?;
-        Ok(run.net.projections[pi].synapses.iter().zip(weights).map(|(s, weight)| SynapseRecord { weight, ..*s }).collect())
+        let bp = &run.net.projections[pi];
+        Ok(weights.into_iter().enumerate().map(|(k, weight)| bp.record(k, weight)).collect())
     }
 
     /// `attribute` ("weight" or "delay") of a projection as a `pre view × post view` array
@@ -803,7 +804,8 @@ impl Simulation {
             "delay" => {
                 self.ensure_built()?;
                 let run = self.running.as_ref().ok_or_else(|| invalid("connection_array", "network not built"))?;
-                run.net.projections[pi].synapses.iter().map(|s| s.delay).collect()
+                let bp = &run.net.projections[pi];
+                bp.delay_steps.iter().map(|&d| f64::from(d) * bp.dt).collect()
             }
             other => return Err(invalid("connection_array", format!("unknown attribute '{other}' (expected \"weight\" or \"delay\")"))),
         };

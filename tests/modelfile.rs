@@ -344,7 +344,7 @@ fn pd14_scaling_keeps_in_degrees() {
     // In-degree of L4E from L4I at scale 1: K / N_post with K = ln(1 - C) / ln(1 - 1/(N_pre N_post)).
     let k_full = (1.0f64 - 0.1350).ln() / (1.0f64 - 1.0 / (5479.0 * full_n)).ln();
     let j = inst.projection("L4I->L4E").unwrap().index();
-    let synapses = net.projections[j].synapses.len() as f64;
+    let synapses = net.projections[j].len() as f64;
     let indegree = synapses / post.size() as f64;
     assert!((indegree / (k_full / full_n) - 1.0).abs() < 0.02, "in-degree {indegree} vs {}", k_full / full_n);
     assert_eq!(post.size(), 219);

@@ -11,7 +11,7 @@
 
 use naga::proc::Layouter;
 use naga::{Expression, Literal, Module, TypeInner};
-use spikeflow::abi::{NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PopInfo, StepParams};
+use spikeflow::abi::{ConstructParams, NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PopInfo, StepParams};
 use spikeflow::engine::SynSplit;
 use spikeflow::model::{eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, hh_cond_exp};
 use spikeflow::model::{hx_neuron, if_cond_alpha, if_cond_exp, if_curr_alpha, if_curr_exp, izhikevich, registry, spike_source_poisson};
@@ -31,6 +31,45 @@ macro_rules! k_consts {
     ($m:ident; $($c:ident),* $(,)?) => {
         vec![$((concat!("K_", stringify!($c)), $m::k::$c)),*]
     };
+}
+
+fn construct_params_fields() -> Vec<(&'static str, usize)> {
+    rust_fields!(ConstructParams;
+        kind, mode, proj, zero, item_begin, item_end, np, nq, n, replace, no_self, self_delta, p, inv_log_q,
+        key0, key1, w_kind, d_kind, pad0, pad1, w_p, d_p)
+}
+
+#[test]
+fn construct_constants_match() {
+    use spikeflow::abi::*;
+    use spikeflow::random::kernel_stream;
+    let module = validate("construct").unwrap();
+    let all = int_constants(&module, "");
+    let expected: [(&str, u32); 20] = [
+        ("CONSTRUCT_FIXED_PROBABILITY", CONSTRUCT_FIXED_PROBABILITY),
+        ("CONSTRUCT_FIXED_NUMBER_PRE", CONSTRUCT_FIXED_NUMBER_PRE),
+        ("CONSTRUCT_FIXED_NUMBER_POST", CONSTRUCT_FIXED_NUMBER_POST),
+        ("CONSTRUCT_FIXED_TOTAL_NUMBER", CONSTRUCT_FIXED_TOTAL_NUMBER),
+        ("CONSTRUCT_MODE_FILL", CONSTRUCT_MODE_FILL),
+        ("DIST_NONE", DIST_NONE),
+        ("DIST_UNIFORM", DIST_UNIFORM),
+        ("DIST_NORMAL", DIST_NORMAL),
+        ("DIST_NORMAL_CLIPPED", DIST_NORMAL_CLIPPED),
+        ("DIST_NORMAL_CLIPPED_TO_BOUNDARY", DIST_NORMAL_CLIPPED_TO_BOUNDARY),
+        ("DIST_EXPONENTIAL", DIST_EXPONENTIAL),
+        ("DIST_UNIFORM_INT", DIST_UNIFORM_INT),
+        ("DIST_LOGNORMAL", DIST_LOGNORMAL),
+        ("STREAM_CONSTRUCT", kernel_stream::CONSTRUCT),
+        ("PURPOSE_CONNECT", kernel_stream::PURPOSE_CONNECT),
+        ("PURPOSE_WEIGHT", kernel_stream::PURPOSE_WEIGHT),
+        ("PURPOSE_DELAY", kernel_stream::PURPOSE_DELAY),
+        ("MAX_REDRAWS", spikeflow::cpu::construct::MAX_REDRAWS),
+        ("STREAM_POISSON", kernel_stream::POISSON),
+        ("STREAM_NOISE", kernel_stream::NOISE),
+    ];
+    for (name, value) in expected {
+        assert_eq!(all.get(name).copied(), Some(i64::from(value)), "construct.wgsl {name} vs Rust {value}");
+    }
 }
 
 fn step_params_fields() -> Vec<(&'static str, usize)> {
@@ -156,7 +195,13 @@ fn every_registered_model_has_a_kernel() {
 fn host_and_wgsl_struct_layouts_agree() {
     for (kernel, _) in KERNELS {
         let module = validate(kernel).unwrap();
-        // Every kernel imports `step`.
+        if *kernel == "construct" {
+            // The one kernel that runs before the network exists: its own parameters only.
+            assert_layout(kernel, &module, "ConstructParams", size_of::<ConstructParams>(), &construct_params_fields());
+            assert!(wgsl_struct(&module, "StepParams").is_none(), "construct should not import the step bindings");
+            continue;
+        }
+        // Every other kernel imports `step`.
         assert_layout(kernel, &module, "StepParams", size_of::<StepParams>(), &step_params_fields());
         if *kernel == "propagate" {
             assert_layout(kernel, &module, "NetInfo", size_of::<NetInfo>(), &net_info_fields());
@@ -179,6 +224,7 @@ fn host_and_wgsl_struct_layouts_agree() {
         ("NetInfo", size_of::<NetInfo>()),
         ("SynSplit", size_of::<SynSplit>()),
         ("PlasticInfo", size_of::<PlasticInfo>()),
+        ("ConstructParams", size_of::<ConstructParams>()),
     ] {
         assert_eq!(size % 16, 0, "{name} is {size} bytes, not a multiple of 16");
     }
@@ -246,6 +292,7 @@ fn kernel_parameter_constants_match_the_models() {
         ("plastic_arrive", vec![], 0),
         ("plastic_post", vec![], 0),
         ("plastic_rate", vec![], 0),
+        ("construct", vec![], 0),
     ];
     // Every kernel is covered.
     for (kernel, _) in KERNELS {

@@ -23,8 +23,11 @@ use std::collections::HashSet;
 /// Most redraws of a clipped normal before it falls back to clamping its mean into the bounds.
 pub const MAX_REDRAWS: u32 = 1024;
 
+// The WGSL file's literals (they round to std's constants; both sides must parse the same text).
 const LN2: f32 = 0.693_147_182;
+#[allow(clippy::approx_constant)]
 const SQRT2: f32 = 1.414_213_56;
+#[allow(clippy::approx_constant)]
 const PI: f32 = 3.141_592_65;
 
 /// Mirrors `recip`: 1/y for y in [1, 4] by three Newton steps, without a division.

@@ -19,16 +19,27 @@ pub struct GpuContext {
 }
 
 impl GpuContext {
-    /// The best adapter wgpu finds (high performance first), with its full limits.
-    /// `WGPU_BACKEND` (vulkan, metal, dx12, gl) restricts the search as usual.
+    /// The best adapter wgpu finds (high performance first), with its full limits: Vulkan,
+    /// Metal or DX12 when one is there, OpenGL only when none is (wgpu's GL path goes through
+    /// GLSL, whose compiler may round a few kernels' arithmetic differently from the CPU
+    /// mirrors: HH_cond_exp on Mesa's llvmpipe, for one). `WGPU_BACKEND` (vulkan, metal, dx12,
+    /// gl) chooses the back ends to search instead, as usual.
     pub fn new() -> Result<Self, EngineError> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            compatible_surface: None,
-            ..Default::default()
-        }))
+        let request = |instance: &wgpu::Instance| {
+            pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                force_fallback_adapter: false,
+                compatible_surface: None,
+                ..Default::default()
+            }))
+        };
+        let from_env = wgpu::InstanceDescriptor::new_without_display_handle_from_env;
+        let adapter = if std::env::var_os("WGPU_BACKEND").is_some() {
+            request(&wgpu::Instance::new(from_env()))
+        } else {
+            let primary = wgpu::InstanceDescriptor { backends: wgpu::Backends::PRIMARY, ..from_env() };
+            request(&wgpu::Instance::new(primary)).or_else(|_| request(&wgpu::Instance::new(from_env())))
+        }
         .map_err(|e| EngineError::NoAdapter(e.to_string()))?;
         Self::from_adapter(&adapter)
     }

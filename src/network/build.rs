@@ -52,8 +52,6 @@ pub struct BuiltProjection {
     pub receptor: Receptor,
     /// The synapse type.
     pub synapse: SynapseType,
-    /// The synapses as built (initial weights), grouped by pre in connection order.
-    pub synapses: Vec<SynapseRecord>,
     /// Per synapse: its index in [`BuiltNetwork::weight`] (static) or in the plastic arrays of
     /// [`BuiltNetwork::plastic`] (dynamic synapse types).
     pub slots: Vec<u32>,
@@ -61,6 +59,14 @@ pub struct BuiltProjection {
     pub view_pos: Vec<(u32, u32)>,
     /// Sizes of the pre and post views.
     pub view_len: (usize, usize),
+    /// The pre view: position → index in the presynaptic population.
+    pub pre_idx: Vec<u32>,
+    /// The post view: position → index in the postsynaptic population.
+    pub post_idx: Vec<u32>,
+    /// Per synapse: its delay in steps.
+    pub delay_steps: Vec<u32>,
+    /// Time step, ms.
+    pub dt: f64,
     /// Fixed-point scale of the target (population, channel).
     pub scale: f64,
     /// Index of its rule in [`PlasticNet::rules`] (dynamic synapse types with synapses).
@@ -71,6 +77,28 @@ impl BuiltProjection {
     /// Whether its synapses live in the plastic arrays.
     pub fn is_dynamic(&self) -> bool {
         self.synapse.is_dynamic()
+    }
+
+    /// Number of synapses.
+    pub fn len(&self) -> usize {
+        self.view_pos.len()
+    }
+
+    /// Whether it has no synapse.
+    pub fn is_empty(&self) -> bool {
+        self.view_pos.is_empty()
+    }
+
+    /// Synapse `k`'s (pre, post) indices in their populations.
+    pub fn endpoints(&self, k: usize) -> (u32, u32) {
+        let (a, b) = self.view_pos[k];
+        (self.pre_idx[a as usize], self.post_idx[b as usize])
+    }
+
+    /// Synapse `k` with weight `weight` (connection order).
+    pub fn record(&self, k: usize, weight: f64) -> SynapseRecord {
+        let (pre, post) = self.endpoints(k);
+        SynapseRecord { pre, post, weight, delay: f64::from(self.delay_steps[k]) * self.dt }
     }
 }
 
@@ -280,15 +308,24 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
     }
 
     // 3. Projections: connectivity, weights, delays.
+    // Per synapse only its view positions, weight and delay (20 bytes): population and global
+    // indices come from the views' index maps when needed.
     struct RawProj {
-        pre_global: Vec<u32>,
-        post_global: Vec<u32>,
-        pre_local: Vec<u32>,
-        post_local: Vec<u32>,
+        pre_idx: Vec<u32>,
+        post_idx: Vec<u32>,
+        pre_off: u32,
+        post_off: u32,
         view_pos: Vec<(u32, u32)>,
-        view_len: (usize, usize),
         w: Vec<f64>,
         d: Vec<u32>,
+    }
+    impl RawProj {
+        fn pre_global(&self, k: usize) -> u32 {
+            self.pre_off + self.pre_idx[self.view_pos[k].0 as usize]
+        }
+        fn post_global(&self, k: usize) -> u32 {
+            self.post_off + self.post_idx[self.view_pos[k].1 as usize]
+        }
     }
     let mut raws = Vec::with_capacity(spec.projections.len());
     let mut max_delay = 1u32;
@@ -403,27 +440,19 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         }
         let ch = proj.receptor.channel() as usize;
         let (pre_off, post_off) = (pops[pre_pop].offset, pops[post_pop].offset);
-        let mut raw = RawProj {
-            pre_global: Vec::with_capacity(m),
-            post_global: Vec::with_capacity(m),
-            pre_local: Vec::with_capacity(m),
-            post_local: Vec::with_capacity(m),
-            view_pos: gen.pairs.clone(),
-            view_len: (pre_idx.len(), post_idx.len()),
+        let raw = RawProj {
+            pre_idx: pre_idx.iter().map(|&i| i as u32).collect(),
+            post_idx: post_idx.iter().map(|&i| i as u32).collect(),
+            pre_off,
+            post_off,
+            view_pos: gen.pairs,
             w,
             d: d_steps,
         };
-        for &(a, b) in &gen.pairs {
-            let (pl, ql) = (pre_idx[a as usize] as u32, post_idx[b as usize] as u32);
-            raw.pre_local.push(pl);
-            raw.post_local.push(ql);
-            raw.pre_global.push(pre_off + pl);
-            raw.post_global.push(post_off + ql);
-        }
         // The fixed-point scale bounds each synapse by the largest weight it can have.
         let reach = bounds.map(|(lo, hi)| lo.abs().max(hi.abs()));
-        for (k, &q) in raw.post_global.iter().enumerate() {
-            bound[ch * n_total as usize + q as usize] += reach.unwrap_or(raw.w[k].abs());
+        for k in 0..m {
+            bound[ch * n_total as usize + raw.post_global(k) as usize] += reach.unwrap_or(raw.w[k].abs());
         }
         if m > 0 {
             pops[pre_pop].has_outgoing = true;
@@ -483,8 +512,8 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         });
     }
     for (r, _) in raws.iter().zip(&dynamic).filter(|(_, &dy)| !dy) {
-        for &g in &r.pre_global {
-            row_ptr[g as usize + 1] += 1;
+        for k in 0..r.w.len() {
+            row_ptr[r.pre_global(k) as usize + 1] += 1;
         }
     }
     for i in 0..n_total as usize {
@@ -496,42 +525,43 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
     let mut weight = vec![0i32; n_static];
     let mut projections = Vec::with_capacity(raws.len());
     let mut fixed_weights = Vec::with_capacity(raws.len());
-    for (ji, r) in raws.iter().enumerate() {
+    for (ji, r) in raws.iter_mut().enumerate() {
         let (proj, label) = &spec.projections[ji];
         let ch = proj.receptor.channel();
         let post = &pops[proj.post.pop.index()];
         let scale = post.scale[ch as usize];
-        let mut records = Vec::with_capacity(r.w.len());
         let mut slots = Vec::new();
-        let mut fixed_w = Vec::with_capacity(r.w.len());
+        // Fixed-point weights are kept for the plastic arrays only.
+        let mut fixed_w = Vec::new();
         for k in 0..r.w.len() {
             let fixed = super::plastic::fixed_weight(&proj.synapse, r.w[k], scale);
-            if !dynamic[ji] {
-                let slot = &mut fill[r.pre_global[k] as usize];
-                syn[*slot as usize] = (r.d[k] << target_bits) | (ch * n_total + r.post_global[k]);
+            if dynamic[ji] {
+                fixed_w.push(fixed);
+            } else {
+                let slot = &mut fill[r.pre_global(k) as usize];
+                syn[*slot as usize] = (r.d[k] << target_bits) | (ch * n_total + r.post_global(k));
                 weight[*slot as usize] = fixed;
                 slots.push(*slot);
                 *slot += 1;
             }
-            fixed_w.push(fixed);
-            records.push(SynapseRecord {
-                pre: r.pre_local[k],
-                post: r.post_local[k],
-                weight: f64::from(fixed) / scale,
-                delay: f64::from(r.d[k]) * dt,
-            });
         }
         fixed_weights.push(fixed_w);
+        // The weights are stored now; plastic projections keep their delays for build_plastic.
+        r.w = Vec::new();
+        let delay_steps = if dynamic[ji] { r.d.clone() } else { std::mem::take(&mut r.d) };
         projections.push(BuiltProjection {
             label: label.clone(),
             pre: proj.pre.pop.index(),
             post: proj.post.pop.index(),
             receptor: proj.receptor,
             synapse: proj.synapse.clone(),
-            synapses: records,
             slots,
-            view_pos: r.view_pos.clone(),
-            view_len: r.view_len,
+            view_pos: if dynamic[ji] { r.view_pos.clone() } else { std::mem::take(&mut r.view_pos) },
+            view_len: (r.pre_idx.len(), r.post_idx.len()),
+            pre_idx: r.pre_idx.clone(),
+            post_idx: r.post_idx.clone(),
+            delay_steps,
+            dt,
             scale,
             rule: None,
         });
@@ -560,15 +590,23 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
             hint: " (round delays to a coarser grid)".into(),
         });
     }
-    let inputs: Vec<PlasticProjection> = plastic_ids
+    let globals: Vec<(Vec<u32>, Vec<u32>)> = plastic_ids
         .iter()
         .map(|&ji| {
+            let r = &raws[ji];
+            ((0..r.d.len()).map(|k| r.pre_global(k)).collect(), (0..r.d.len()).map(|k| r.post_global(k)).collect())
+        })
+        .collect();
+    let inputs: Vec<PlasticProjection> = plastic_ids
+        .iter()
+        .zip(&globals)
+        .map(|(&ji, (pre_global, post_global))| {
             let (r, proj) = (&raws[ji], &spec.projections[ji].0);
             let (pre, post) = (&pops[proj.pre.pop.index()], &pops[proj.post.pop.index()]);
             PlasticProjection {
                 synapse: &proj.synapse,
-                pre: &r.pre_global,
-                post: &r.post_global,
+                pre: pre_global,
+                post: post_global,
                 weight: &fixed_weights[ji],
                 delay: &r.d,
                 channel: proj.receptor.channel(),

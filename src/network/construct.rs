@@ -167,6 +167,7 @@ pub struct Plan {
 
 /// The plan of projection `proj` (index `ji`) between views `pre_idx`, `post_idx`, or `None`
 /// when it is drawn on the host. Connector parameter errors are those of the host path.
+#[allow(clippy::too_many_arguments)]
 pub fn plan(
     ji: usize,
     connector: &Connector,

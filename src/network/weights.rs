@@ -185,8 +185,8 @@ pub(crate) fn resolve(bp: &BuiltProjection, values: &WeightValues, current: &[f6
         WeightValues::PerSynapse(v) => Err(invalid(format!("{} values for {m} synapses", v.len()))),
         WeightValues::List(list) => {
             let mut by_pair: std::collections::HashMap<(u32, u32), Vec<usize>> = std::collections::HashMap::new();
-            for (k, s) in bp.synapses.iter().enumerate() {
-                by_pair.entry((s.pre, s.post)).or_default().push(k);
+            for k in 0..bp.len() {
+                by_pair.entry(bp.endpoints(k)).or_default().push(k);
             }
             let mut new = current.to_vec();
             for &(pre, post, w) in list {
@@ -267,7 +267,7 @@ pub(crate) fn to_fixed(
             return Err(WeightError::OutOfRange {
                 projection: bp.label.clone(),
                 population: post.label.clone(),
-                neuron: bp.synapses[k].post as usize,
+                neuron: bp.endpoints(k).1 as usize,
                 receptor: bp.receptor.name(),
                 summed: w.abs(),
                 capacity: f64::from(i32::MAX) / bp.scale,
@@ -281,7 +281,7 @@ pub(crate) fn to_fixed(
         if q.post != bp.post || q.receptor.channel() != bp.receptor.channel() {
             continue;
         }
-        for (k, (s, &j)) in q.synapses.iter().zip(&q.slots).enumerate() {
+        for (k, &j) in q.slots.iter().enumerate() {
             let f = if qi == pi {
                 fixed[k]
             } else if q.is_dynamic() {
@@ -289,7 +289,7 @@ pub(crate) fn to_fixed(
             } else {
                 static_w[j as usize]
             };
-            sum[s.post as usize] += reach(net, q, f);
+            sum[q.endpoints(k).1 as usize] += reach(net, q, f);
         }
     }
     if let Some((neuron, &s)) = sum.iter().enumerate().find(|(_, &s)| s > i64::from(i32::MAX)) {
