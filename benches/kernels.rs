@@ -185,5 +185,30 @@ fn izhikevich_step_benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, integrate_benches, propagate_bench, coba_step_benches, izhikevich_step_benches);
+/// The `construct` kernel: PD14's largest kind of projection at scale 0.1 (FixedTotalNumber,
+/// 1e5 synapses per iteration, normal-clipped weights and delays), by the host mirror on one
+/// thread and by the kernel on the GPU back end's adapter.
+fn construct_benches(c: &mut Criterion) {
+    use spikeflow::model::Param;
+    use spikeflow::network::construct::{execute, plan, ConstructRunner, HostRunner};
+    let pre: Vec<usize> = (0..2068).collect();
+    let post: Vec<usize> = (0..2068).collect();
+    let w = Param::Random(RandomDistribution::normal_clipped(0.0878, 0.00878, 0.0, f64::INFINITY));
+    let d = Param::Random(RandomDistribution::normal_clipped(1.5, 0.75, 0.1, f64::INFINITY));
+    let p = plan(0, &Connector::fixed_total_number(100_000), &w, &d, &pre, &post, true, 1).expect("kernel-drawn").expect("valid");
+    let mut group = c.benchmark_group("construct_fixed_total_number_1e5");
+    group.sample_size(10);
+    let host = HostRunner { threads: 1 };
+    group.bench_function("cpu_1_thread", |b| b.iter(|| black_box(execute(&p, &host).expect("construct"))));
+    match spikeflow::engine::GpuContext::new().and_then(|ctx| spikeflow::engine::construct::GpuRunner::new(&ctx)) {
+        Ok(gpu) => {
+            let gpu: &dyn ConstructRunner = &gpu;
+            group.bench_function("gpu", |b| b.iter(|| black_box(execute(&p, gpu).expect("construct"))));
+        }
+        Err(e) => eprintln!("skipping gpu: {e}"),
+    }
+    group.finish();
+}
+
+criterion_group!(benches, integrate_benches, propagate_bench, coba_step_benches, izhikevich_step_benches, construct_benches);
 criterion_main!(benches);

@@ -81,6 +81,24 @@ fn gpu_kernel_and_host_mirror_draw_the_same_synapses() {
 }
 
 #[test]
+fn gpu_batches_give_the_same_synapses_as_one_dispatch() {
+    // Batches of at most 1000 synapses: rows of FixedProbability split at item boundaries,
+    // FixedNumberPre columns and FixedTotalNumber synapses in many dispatches.
+    let ctx = gpu();
+    let small = GpuRunner::new(&ctx).expect("construct pipeline").with_max_batch(1000);
+    let host = HostRunner::default();
+    let w = normal_clipped(0.5, 0.2, 0.0, 1.0);
+    let d = Param::Random(RandomDistribution::uniform(0.5, 2.0));
+    for (conn, pre, post, same) in cases() {
+        let a = drawn(&conn, &w, &d, pre.clone(), post.clone(), same, &host);
+        let b = drawn(&conn, &w, &d, pre, post, same, &small);
+        assert_eq!(a.gen.pairs, b.gen.pairs, "{conn:?}");
+        assert_eq!(a.w, b.w, "{conn:?}");
+        assert_eq!(a.d, b.d, "{conn:?}");
+    }
+}
+
+#[test]
 fn host_mirror_is_the_same_on_any_number_of_threads() {
     for (conn, pre, post, same) in cases() {
         let w = normal_clipped(0.5, 0.2, 0.0, 1.0);

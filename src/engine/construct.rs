@@ -49,6 +49,12 @@ impl GpuRunner {
         Ok(Self { ctx: ctx.clone(), layout, pipeline, max_batch })
     }
 
+    /// At most `synapses` per dispatch (tests use small batches to exercise the batching).
+    pub fn with_max_batch(mut self, synapses: usize) -> Self {
+        self.max_batch = synapses.clamp(1, self.max_batch);
+        self
+    }
+
     /// One dispatch over `c`'s items with outputs of `m` synapses; returns (counts, outputs).
     fn dispatch(&self, c: &ConstructParams, offsets: &[u32], m: usize) -> Result<(Vec<u32>, ConstructOut), EngineError> {
         let device = &self.ctx.device;
