@@ -362,20 +362,8 @@ impl Connector {
 
 /// Stable counting sort of `pairs` by presynaptic position (< `np`): O(pairs + np).
 fn counting_sort_by_pre(pairs: &mut Vec<(u32, u32)>, np: usize) {
-    let mut start = vec![0usize; np + 1];
-    for &(i, _) in pairs.iter() {
-        start[i as usize + 1] += 1;
-    }
-    for i in 0..np {
-        start[i + 1] += start[i];
-    }
-    let mut out = vec![(0u32, 0u32); pairs.len()];
-    for &p in pairs.iter() {
-        let s = &mut start[p.0 as usize];
-        out[*s] = p;
-        *s += 1;
-    }
-    *pairs = out;
+    let pre: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+    *pairs = super::construct::stable_order_by(&pre, np).into_iter().map(|k| pairs[k as usize]).collect();
 }
 
 /// Which candidate positions a self-connection rule excludes for one partner.

@@ -332,7 +332,7 @@ fn empty(c: &ConstructParams) -> Drawn {
 }
 
 /// The permutation that sorts `keys` (< `n`) stably: a counting sort, O(len + n).
-fn stable_order_by(keys: &[u32], n: usize) -> Vec<u32> {
+pub(crate) fn stable_order_by(keys: &[u32], n: usize) -> Vec<u32> {
     let mut start = vec![0u32; n + 1];
     for &k in keys {
         start[k as usize + 1] += 1;
