@@ -213,6 +213,11 @@ pub fn plan(
             if !(0.0..=1.0).contains(&p_connect) {
                 return Some(Err(invalid("p_connect", "must be in [0, 1]".into(), p_connect.to_string())));
             }
+            // A row draws about p·nq words, 4 per block; blocks must stay below 2^24 (the
+            // counter word's low 24 bits), so rows far longer than that go to the host.
+            if p_connect < 1.0 && p_connect * nq as f64 > f64::from(1u32 << 24) {
+                return None;
+            }
             let c = ConstructParams {
                 kind: CONSTRUCT_FIXED_PROBABILITY,
                 no_self: u32::from(same_population && !allow_self_connections),
@@ -227,7 +232,8 @@ pub fn plan(
             let by_post = matches!(connector, Connector::FixedNumberPre { .. });
             let no_self = same_population && !allow_self_connections;
             let (items, size) = if by_post { (nq, np) } else { (np, nq) };
-            if n >= 1 << 31 || (items as u64) * (n as u64) >= 1 << 40 {
+            // Words per item ≈ n (plus rare rejections); blocks of 4 below 2^24.
+            if n >= 1 << 24 || (items as u64) * (n as u64) >= 1 << 40 {
                 return None;
             }
             // The host path's errors, for the first item that fails.
