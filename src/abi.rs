@@ -326,3 +326,58 @@ pub struct ConstructParams {
     /// Delay distribution parameters.
     pub d_p: [f32; 4],
 }
+
+/// One Poisson input: every step in `[start, stop)`, each neuron `first..first + n` (global
+/// indices) receives k ~ Poisson(lambda) events of fixed-point weight `w_fixed` on `channel`
+/// (k ≤ `k_max`). Mirrors `PoissonInputEntry` in `shaders/poisson_input.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
+pub struct PoissonInputEntry {
+    /// First global neuron.
+    pub first: u32,
+    /// Neurons.
+    pub n: u32,
+    /// 0 excitatory, 1 inhibitory.
+    pub channel: u32,
+    /// Largest count drawn (the truncation has probability < 1e-20).
+    pub k_max: u32,
+    /// Weight in the target's fixed point.
+    pub w_fixed: i32,
+    /// Expected events per neuron and step.
+    pub lambda: f32,
+    /// exp(−lambda) (computed on the host in f64).
+    pub p0: f32,
+    /// First step.
+    pub start: u32,
+    /// One past the last step.
+    pub stop: u32,
+    /// Random stream (the input's index).
+    pub stream: u32,
+    /// Padding.
+    pub pad0: u32,
+    /// Padding.
+    pub pad1: u32,
+}
+
+/// Constants of the `poisson_input` kernel. Mirrors `PoissonInfo` in
+/// `shaders/poisson_input.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct PoissonInfo {
+    /// Entries in the table.
+    pub n_entries: u32,
+    /// Neurons in the global index space.
+    pub n_total: u32,
+    /// Ring slots.
+    pub ring_len: u32,
+    /// Philox key.
+    pub key0: u32,
+    /// Philox key.
+    pub key1: u32,
+    /// Padding.
+    pub pad0: u32,
+    /// Padding.
+    pub pad1: u32,
+    /// Padding.
+    pub pad2: u32,
+}

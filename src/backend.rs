@@ -65,6 +65,8 @@ pub enum EngineError {
 /// One stage of a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// Add this step's Poisson input events to the ring slot the integrate kernels take.
+    PoissonInput,
     /// Run population `pop`'s kernel: take its inputs, integrate, threshold, reset, emit spikes.
     Integrate {
         /// Population index.
@@ -99,7 +101,11 @@ pub enum Stage {
 /// T, potentiation sees the presynaptic traces after the arrivals at T, the rate rule sees
 /// the traces after this step's spikes.
 pub fn step_schedule(net: &BuiltNetwork) -> Vec<Stage> {
-    let mut stages: Vec<Stage> = (0..net.pops.len()).map(|pop| Stage::Integrate { pop }).collect();
+    let mut stages = Vec::new();
+    if !net.poisson.is_empty() {
+        stages.push(Stage::PoissonInput);
+    }
+    stages.extend((0..net.pops.len()).map(|pop| Stage::Integrate { pop }));
     if net.n_static_synapses() > 0 {
         stages.push(Stage::Propagate);
     }

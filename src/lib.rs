@@ -53,8 +53,8 @@ pub use network::{
     WeightDependence, WeightValues,
 };
 pub use network::{
-    BuildError, Connector, CurrentSource, Population, PopulationId, PopulationView, Projection, ProjectionId, Receptor, StaticSynapse,
-    Stimulus,
+    BuildError, Connector, CurrentSource, PoissonInput, Population, PopulationId, PopulationView, Projection, ProjectionId, Receptor,
+    StaticSynapse, Stimulus,
 };
 pub use random::RandomDistribution;
 pub use record::{AnalogSignal, Segment, SpikeTrain};
@@ -69,7 +69,7 @@ pub mod prelude {
     };
     pub use crate::{
         Backend, CellType, Connector, CurrentSource, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, IfCondAlpha, IfCondExp,
-        IfCurrAlpha, IfCurrExp, Izhikevich, IzhikevichNumerics, Param, Population, PopulationId, PopulationView, Projection,
+        IfCurrAlpha, IfCurrExp, Izhikevich, IzhikevichNumerics, Param, PoissonInput, Population, PopulationId, PopulationView, Projection,
         RandomDistribution, Receptor, Simulation, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse, Stimulus,
     };
 }

@@ -128,10 +128,8 @@ pub const PD14_REFERENCE_RATES: [f64; 8] = [0.9, 2.8, 4.4, 5.7, 6.8, 8.2, 1.1, 7
 #[serde(rename_all = "lowercase")]
 pub enum Pd14Input {
     /// Independent Poisson input per neuron: `K_ext` processes of 8 Hz, i.e. one process of
-    /// `8 · K_ext` Hz through a 87.81 pA synapse. A SpikeSourcePoisson emits at most one spike
-    /// per step, so each neuron gets `m = ⌈8 · K_ext · dt / 0.1⌉` sources of `8 · K_ext / m`
-    /// Hz (at most 0.1 spike per step each; sums of independent Poisson processes are Poisson),
-    /// connected one to one, delay dt.
+    /// `8 · K_ext` Hz of 87.81 pA events ([`PoissonInput`]: each step a Poisson count per
+    /// neuron, added to its excitatory input — NEST's `poisson_generator`).
     #[default]
     Poisson,
     /// The equivalent DC (NEST example's `poisson_input = False`): `8 Hz · K_ext · 87.81 pA ·
@@ -144,8 +142,6 @@ pub enum Pd14Input {
 pub struct Pd14 {
     /// The eight cortical populations (IF_curr_exp).
     pub pops: Vec<PopulationId>,
-    /// The Poisson background populations (empty with [`Pd14Input::Dc`]).
-    pub background: Vec<PopulationId>,
 }
 
 /// Synapses of one PD14 projection: `K = ln(1 − C) / ln(1 − 1/(N_pre N_post))` at full scale
@@ -236,27 +232,12 @@ pub fn pd14(sim: &mut Simulation, scale: f64, input: Pd14Input) -> Result<Pd14, 
             )?;
         }
     }
-    let mut background = Vec::new();
     if input == Pd14Input::Poisson {
         for (t, &post) in pops.iter().enumerate() {
-            let n = ((PD14_SIZES[t] as f64) * scale).round().max(1.0) as usize;
-            let total_hz = PD14_BG_RATE * PD14_K_EXT[t] as f64;
-            let m = ((total_hz * dt * 1e-3) / 0.1).ceil().max(1.0) as usize;
-            let rate = total_hz / m as f64;
-            let bg = sim.create(
-                Population::new(n * m, SpikeSourcePoisson { rate: rate.into(), ..Default::default() })
-                    .label(format!("bg_{}", PD14_POPULATIONS[t])),
-            )?;
-            for j in 0..m {
-                sim.connect(
-                    Projection::new(bg.slice(j * n..(j + 1) * n), post, Connector::OneToOne, StaticSynapse::new(PD14_W_EXC, dt))
-                        .label(format!("bg{j}->{}", PD14_POPULATIONS[t])),
-                )?;
-            }
-            background.push(bg);
+            sim.add_poisson_input(PoissonInput::new(PD14_BG_RATE * PD14_K_EXT[t] as f64, PD14_W_EXC), post)?;
         }
     }
-    Ok(Pd14 { pops, background })
+    Ok(Pd14 { pops })
 }
 
 /// Handles of [`izhikevich2003`].

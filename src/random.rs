@@ -131,6 +131,8 @@ pub mod kernel_stream {
     pub const POISSON: u32 = 0x0100_0000;
     /// NoisyCurrentSource: counter (interval, neuron, NOISE | source, 0).
     pub const NOISE: u32 = 0x0200_0000;
+    /// PoissonInput: counter (step, neuron, POISSON_INPUT | input, 0).
+    pub const POISSON_INPUT: u32 = 0x0400_0000;
     /// Connectivity construction: counter (item, draw, CONSTRUCT | projection,
     /// purpose << 24 | block) (`shaders/construct.wgsl`, `cpu::construct`).
     pub const CONSTRUCT: u32 = 0x0300_0000;

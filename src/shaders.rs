@@ -28,6 +28,7 @@ pub const KERNELS: &[(&str, &str)] = &[
     ("spike_source_array", include_str!("../shaders/spike_source_array.wgsl")),
     ("propagate", include_str!("../shaders/propagate.wgsl")),
     ("construct", include_str!("../shaders/construct.wgsl")),
+    ("poisson_input", include_str!("../shaders/poisson_input.wgsl")),
     ("plastic_window", include_str!("../shaders/plastic_window.wgsl")),
     ("plastic_arrive", include_str!("../shaders/plastic_arrive.wgsl")),
     ("plastic_post", include_str!("../shaders/plastic_post.wgsl")),

@@ -11,8 +11,8 @@ use crate::network::build::{build, check_weight, resolve_params, BuiltNetwork, S
 use crate::network::construct::HostRunner;
 use crate::network::weights::{resolve, stored_weights, to_array, to_fixed};
 use crate::network::{
-    BuildError, CurrentSource, DenseMatrix, MultipleSynapses, NetworkSpec, Population, PopulationId, PopulationSpec, PopulationView,
-    Projection, ProjectionId, RecordRequest, Stimulus, WeightError, WeightValues,
+    BuildError, CurrentSource, DenseMatrix, MultipleSynapses, NetworkSpec, PoissonInput, Population, PopulationId, PopulationSpec,
+    PopulationView, Projection, ProjectionId, RecordRequest, Stimulus, WeightError, WeightValues,
 };
 use crate::record::{segment, ChunkLayout, Recorder, Segment};
 use std::time::Instant;
@@ -387,6 +387,47 @@ impl Simulation {
             ));
         }
         self.spec.sources.push((source, target));
+        Ok(())
+    }
+
+    /// Independent Poisson event trains onto every neuron of `target` (NEST's
+    /// `poisson_generator` connected one-to-one, Brian2's `PoissonInput`): each step, each
+    /// neuron receives k ~ Poisson(rate·dt) events of `input.weight` on `input.receptor`. Far
+    /// cheaper than a `SpikeSourcePoisson` population with OneToOne synapses: nothing spikes or
+    /// propagates. The rate must be finite, ≥ 0 and at most 30 events per step.
+    pub fn add_poisson_input(&mut self, input: PoissonInput, target: impl Into<PopulationView>) -> Result<(), Error> {
+        self.frozen("add_poisson_input")?;
+        let target = target.into();
+        let label = self.check_pop("add_poisson_input", target.pop)?.label.clone();
+        let what = format!("poisson input into '{label}'");
+        self.view_indices(&what, &target)?;
+        let cell = &self.spec.pops[target.pop.index()].cell;
+        let spec = cell.spec();
+        if !spec.receives_input {
+            return Err(invalid(what, format!("{} cells have no synapses", spec.cell_type)));
+        }
+        let per_step = input.rate * self.dt * 1e-3;
+        if !(input.rate.is_finite() && input.rate >= 0.0) || per_step > crate::network::poisson_input::MAX_EVENTS_PER_STEP {
+            return Err(invalid(
+                format!("{what}.rate"),
+                format!(
+                    "must be finite, ≥ 0 Hz and at most {} events per step ({} Hz at dt = {} ms) (got {})",
+                    crate::network::poisson_input::MAX_EVENTS_PER_STEP,
+                    crate::network::poisson_input::MAX_EVENTS_PER_STEP / (self.dt * 1e-3),
+                    self.dt,
+                    input.rate
+                ),
+            ));
+        }
+        check_weight(spec, input.receptor, input.weight)
+            .map_err(|rule| invalid(format!("{what}.weight"), format!("{rule} (got {})", input.weight)))?;
+        if !(input.start.is_finite() && input.start >= 0.0 && input.stop > input.start) {
+            return Err(invalid(
+                format!("{what}.start"),
+                format!("must be finite, ≥ 0 and < stop (got start {}, stop {})", input.start, input.stop),
+            ));
+        }
+        self.spec.poisson_inputs.push((input, target));
         Ok(())
     }
 

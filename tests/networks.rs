@@ -82,12 +82,14 @@ fn pd14_run(backend: Backend, scale: f64, input: Pd14Input, ms: f64) -> Pd14Outc
 fn pd14_structure_follows_table_5() {
     let scale = 0.01;
     let mut sim = Simulation::builder().dt(0.1).seed(2).backend(Backend::Cpu).build().unwrap();
-    let net = pd14(&mut sim, scale, Pd14Input::Dc).unwrap();
-    assert!(net.background.is_empty());
+    let net = pd14(&mut sim, scale, Pd14Input::Poisson).unwrap();
     let sizes: Vec<usize> = net.pops.iter().map(|p| p.size()).collect();
     let expected: Vec<usize> = PD14_SIZES.iter().map(|&n| (n as f64 * scale).round() as usize).collect();
     assert_eq!(sizes, expected);
-    let (_, synapses) = sim.size().unwrap();
+    let (neurons, synapses) = sim.size().unwrap();
+    // The background is one PoissonInput per population: no extra cells or synapses.
+    assert_eq!(neurons, expected.iter().sum::<usize>());
+    assert_eq!(sim.network().unwrap().poisson.len(), 8);
     let total: usize = (0..8).flat_map(|t| (0..8).map(move |s| pd14_synapse_count(t, s, scale))).sum();
     assert_eq!(synapses, total);
     // Scaling keeps in-degrees: ~3e8 synapses at full scale (MODELS.md), so ~3e6 here.

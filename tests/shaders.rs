@@ -11,7 +11,9 @@
 
 use naga::proc::Layouter;
 use naga::{Expression, Literal, Module, TypeInner};
-use spikeflow::abi::{ConstructParams, NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PopInfo, StepParams};
+use spikeflow::abi::{
+    ConstructParams, NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PoissonInfo, PoissonInputEntry, PopInfo, StepParams,
+};
 use spikeflow::engine::SynSplit;
 use spikeflow::model::{eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, hh_cond_exp};
 use spikeflow::model::{hx_neuron, if_cond_alpha, if_cond_exp, if_curr_alpha, if_curr_exp, izhikevich, registry, spike_source_poisson};
@@ -31,6 +33,14 @@ macro_rules! k_consts {
     ($m:ident; $($c:ident),* $(,)?) => {
         vec![$((concat!("K_", stringify!($c)), $m::k::$c)),*]
     };
+}
+
+fn poisson_entry_fields() -> Vec<(&'static str, usize)> {
+    rust_fields!(PoissonInputEntry; first, n, channel, k_max, w_fixed, lambda, p0, start, stop, stream, pad0, pad1)
+}
+
+fn poisson_info_fields() -> Vec<(&'static str, usize)> {
+    rust_fields!(PoissonInfo; n_entries, n_total, ring_len, key0, key1, pad0, pad1, pad2)
 }
 
 fn construct_params_fields() -> Vec<(&'static str, usize)> {
@@ -70,6 +80,8 @@ fn construct_constants_match() {
     for (name, value) in expected {
         assert_eq!(all.get(name).copied(), Some(i64::from(value)), "construct.wgsl {name} vs Rust {value}");
     }
+    let poisson = int_constants(&validate("poisson_input").unwrap(), "STREAM_");
+    assert_eq!(poisson.get("STREAM_POISSON_INPUT").copied(), Some(i64::from(kernel_stream::POISSON_INPUT)));
 }
 
 fn step_params_fields() -> Vec<(&'static str, usize)> {
@@ -207,6 +219,10 @@ fn host_and_wgsl_struct_layouts_agree() {
             assert_layout(kernel, &module, "NetInfo", size_of::<NetInfo>(), &net_info_fields());
             assert_layout(kernel, &module, "SynSplit", size_of::<SynSplit>(), &syn_split_fields());
             assert!(wgsl_struct(&module, "PopInfo").is_none(), "propagate should not import the population bindings");
+        } else if *kernel == "poisson_input" {
+            assert_layout(kernel, &module, "PoissonInputEntry", size_of::<PoissonInputEntry>(), &poisson_entry_fields());
+            assert_layout(kernel, &module, "PoissonInfo", size_of::<PoissonInfo>(), &poisson_info_fields());
+            assert!(wgsl_struct(&module, "PopInfo").is_none(), "poisson_input should not import the population bindings");
         } else if kernel.starts_with("plastic_") {
             for (name, size, fields) in plastic_structs() {
                 assert_layout(kernel, &module, name, size, &fields);
@@ -225,6 +241,8 @@ fn host_and_wgsl_struct_layouts_agree() {
         ("SynSplit", size_of::<SynSplit>()),
         ("PlasticInfo", size_of::<PlasticInfo>()),
         ("ConstructParams", size_of::<ConstructParams>()),
+        ("PoissonInfo", size_of::<PoissonInfo>()),
+        ("PoissonInputEntry", size_of::<PoissonInputEntry>()),
     ] {
         assert_eq!(size % 16, 0, "{name} is {size} bytes, not a multiple of 16");
     }
@@ -293,6 +311,7 @@ fn kernel_parameter_constants_match_the_models() {
         ("plastic_post", vec![], 0),
         ("plastic_rate", vec![], 0),
         ("construct", vec![], 0),
+        ("poisson_input", vec![], 0),
     ];
     // Every kernel is covered.
     for (kernel, _) in KERNELS {

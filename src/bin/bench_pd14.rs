@@ -58,8 +58,9 @@ fn main() -> Result<()> {
     let sim_s = sim.run(args.duration)?.sim_s;
     let named: Vec<(String, PopulationView)> = PD14_POPULATIONS.iter().zip(&net.pops).map(|(n, p)| (n.to_string(), p.all())).collect();
     // The Poisson inputs (one synapse each) are not recorded: their expected events count.
-    let background_events: f64 =
-        (0..net.background.len()).map(|t| net.pops[t].size() as f64 * PD14_BG_RATE * PD14_K_EXT[t] as f64 * args.duration / 1000.0).sum();
+    let background_events: f64 = (0..if input == Pd14Input::Poisson { net.pops.len() } else { 0 })
+        .map(|t| net.pops[t].size() as f64 * PD14_BG_RATE * PD14_K_EXT[t] as f64 * args.duration / 1000.0)
+        .sum();
     let r = report(&sim, "pd14", &named, &[], background_events, args.warmup, args.duration, build_s, sim_s, true)?;
     eprintln!(
         "{} {}: PD14 scale {} ({} neurons, {} synapses, {:?} input): build {:.2} s, sim {:.2} s for {} ms (rtf {:.2}), {:.3e} events/s",

@@ -43,6 +43,7 @@ pub mod plastic_arrive;
 pub mod plastic_post;
 pub mod plastic_rate;
 pub mod plastic_window;
+pub mod poisson_input;
 pub mod population;
 pub mod propagate;
 pub mod spike_source_array;
@@ -65,7 +66,9 @@ pub use propagate::propagate;
 pub use spike_source_array::spike_source_array;
 pub use spike_source_poisson::spike_source_poisson;
 
-use crate::abi::{NetInfo, PlasticRule, PlasticState, PopInfo, StepParams, SPIKE_HEADER_WORDS, STATUS_WORDS};
+use crate::abi::{
+    NetInfo, PlasticRule, PlasticState, PoissonInfo, PoissonInputEntry, PopInfo, StepParams, SPIKE_HEADER_WORDS, STATUS_WORDS,
+};
 use crate::backend::{step_schedule, Engine, EngineError, Stage};
 use crate::network::build::BuiltNetwork;
 use crate::record::{ChunkData, ChunkLayout};
@@ -118,6 +121,8 @@ pub(crate) struct CpuEngine {
     spikes: Vec<u32>,
     rec_map: Vec<u32>,
     stim: Vec<u32>,
+    poisson: Vec<PoissonInputEntry>,
+    poisson_info: PoissonInfo,
     layout: ChunkLayout,
 }
 
@@ -162,6 +167,15 @@ impl CpuEngine {
             spikes,
             rec_map: net.rec_map.clone(),
             stim: net.stim.clone(),
+            poisson: net.poisson.clone(),
+            poisson_info: PoissonInfo {
+                n_entries: net.poisson.len() as u32,
+                n_total: net.n_total,
+                ring_len: net.ring_len,
+                key0: net.key[0],
+                key1: net.key[1],
+                ..Default::default()
+            },
             layout,
         }
     }
@@ -199,6 +213,7 @@ impl Engine for CpuEngine {
                         };
                         (p.kernel)(&mut g, &mut b);
                     }
+                    Stage::PoissonInput => poisson_input::poisson_input(&sp, &self.poisson_info, &self.poisson, &mut self.ring),
                     Stage::Propagate => propagate(&sp, &self.spikes, &prop, &mut self.ring, &mut status),
                     Stage::PlasticWindow => plastic_window(&sp, &self.spikes, &mut self.plastic),
                     Stage::PlasticArrive => plastic_arrive(&sp, &self.spikes, &mut self.plastic, &mut self.ring, &mut status),

@@ -179,6 +179,10 @@ pub(crate) struct GpuEngine {
     status: wgpu::Buffer,
     global_bg: wgpu::BindGroup,
     propagate_bg: Option<wgpu::BindGroup>,
+    /// The Poisson-input table's group (group 1 of `poisson_input`), when the network has one.
+    poisson_bg: Option<wgpu::BindGroup>,
+    /// Neurons in the global index space.
+    n_total: u32,
     /// Static synapses and their fixed-point weights (read and written between runs), split
     /// across up to [`MAX_SYN_BUFFERS`] buffers; empty without static synapses.
     syn_buffers: Vec<SynBuffer>,
@@ -309,6 +313,44 @@ impl GpuEngine {
         if net.n_static_synapses() > 0 {
             make("propagate", &propagate_pipeline_layout)?;
         }
+        // Poisson inputs: group 0 is the engine-wide group (step params, ring), group 1 the table.
+        let poisson_bg = if net.poisson.is_empty() {
+            None
+        } else {
+            check("spikeflow.poisson_inputs", (net.poisson.len() * std::mem::size_of::<PoissonInputEntry>()) as u64)?;
+            let poisson_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("spikeflow.layout.poisson_input"),
+                entries: &[uniform(0, false, std::mem::size_of::<PoissonInfo>() as u64), storage(1, true)],
+            });
+            let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some("spikeflow.pipeline_layout.poisson_input"),
+                bind_group_layouts: &[Some(&global_layout), Some(&poisson_layout)],
+                immediate_size: 0,
+            });
+            make("poisson_input", &pl)?;
+            let info = PoissonInfo {
+                n_entries: net.poisson.len() as u32,
+                n_total: net.n_total,
+                ring_len: net.ring_len,
+                key0: net.key[0],
+                key1: net.key[1],
+                ..Default::default()
+            };
+            let info_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("spikeflow.poisson_input.info"),
+                contents: bytemuck::bytes_of(&info),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            let table = init("spikeflow.poisson_inputs", bytemuck::cast_slice(&net.poisson), usage_rw);
+            Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("spikeflow.bind.poisson_input"),
+                layout: &poisson_layout,
+                entries: &[
+                    wgpu::BindGroupEntry { binding: 0, resource: info_buf.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 1, resource: table.as_entire_binding() },
+                ],
+            }))
+        };
 
         let global_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("spikeflow.bind.global"),
@@ -438,6 +480,8 @@ impl GpuEngine {
             status,
             global_bg,
             propagate_bg,
+            poisson_bg,
+            n_total: net.n_total,
             syn_buffers,
             plastic,
         })
@@ -566,6 +610,15 @@ impl Engine for GpuEngine {
                             pass.set_bind_group(1, &p.bind_group, &[]);
                             let groups = p.n.div_ceil(WORKGROUP_SIZE);
                             pass.dispatch_workgroups(groups.min(MAX_DISPATCH), groups.div_ceil(MAX_DISPATCH), 1);
+                        }
+                        Stage::PoissonInput => {
+                            if let Some(bg) = &self.poisson_bg {
+                                pass.set_pipeline(&self.pipelines["poisson_input"]);
+                                pass.set_bind_group(0, &self.global_bg, &offset);
+                                pass.set_bind_group(1, bg, &[]);
+                                let groups = self.n_total.div_ceil(WORKGROUP_SIZE);
+                                pass.dispatch_workgroups(groups.min(MAX_DISPATCH), groups.div_ceil(MAX_DISPATCH), 1);
+                            }
                         }
                         Stage::Propagate => {
                             if let Some(bg) = &self.propagate_bg {

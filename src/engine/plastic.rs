@@ -205,7 +205,7 @@ impl GpuPlastic {
                     }
                 }
             }
-            Stage::Integrate { .. } | Stage::Propagate => {}
+            Stage::Integrate { .. } | Stage::Propagate | Stage::PoissonInput => {}
         }
     }
 }

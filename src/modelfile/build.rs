@@ -11,8 +11,8 @@ use crate::engine::GpuContext;
 use crate::model::spike_source_array::SpikeTimes;
 use crate::model::{registry, CellType, ModelError, ModelSpec, Param, SpikeSourceArray};
 use crate::network::{
-    BuildError, Connector, ConnectorError, CurrentSource, Population, PopulationId, PopulationView, Projection, ProjectionId, Receptor,
-    Selection, Stimulus, SynapseType,
+    BuildError, Connector, ConnectorError, CurrentSource, PoissonInput, Population, PopulationId, PopulationView, Projection, ProjectionId,
+    Receptor, Selection, Stimulus, SynapseType,
 };
 use crate::random::{Rng, Stream};
 use crate::Simulation;
@@ -318,6 +318,27 @@ struct PlannedProj {
 enum StimKind {
     Source(CurrentSource),
     PyN(Stimulus),
+    Poisson(PoissonInput),
+}
+
+/// A `PoissonInput` entry of `[[stimuli]]` (NEST's poisson_generator, Brian2's PoissonInput).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PoissonInputFields {
+    #[serde(rename = "type")]
+    _type: String,
+    rate: f64,
+    weight: f64,
+    #[serde(default)]
+    receptor: Receptor,
+    #[serde(default)]
+    start: f64,
+    #[serde(default = "never")]
+    stop: f64,
+}
+
+fn never() -> f64 {
+    f64::INFINITY
 }
 
 struct PlannedStim {
@@ -732,8 +753,16 @@ pub(crate) fn plan(schema: &FileSchema, settings: &SimulationSettings, seed: u64
         }
         let mut rest = s.clone();
         rest.remove("target");
+        let poisson = s.get("type") == Some(&Value::String("PoissonInput".into()));
+        // A PoissonInput's weight is a synaptic one: µS onto conductance-based cells, else nA.
+        let weight_unit = match &pops[target.pop].kind {
+            Kind::Cell(c) if c.spec().conductance_based => "uS",
+            _ => "nA",
+        };
         let resolved = ctx.tree(&Value::Object(rest), &base, None, &|key, _| {
             Some(match key {
+                "weight" => weight_unit.into(),
+                "rate" => "Hz".into(),
                 "amplitude" | "amplitudes" | "mean" | "stdev" | "offset" => "nA".into(),
                 "start" | "stop" | "times" | "dt" => "ms".into(),
                 "frequency" => "Hz".into(),
@@ -753,11 +782,14 @@ pub(crate) fn plan(schema: &FileSchema, settings: &SimulationSettings, seed: u64
         } else if s.get("type") == Some(&Value::String("ACSource".into())) {
             let m = resolved.as_object().cloned().unwrap_or_default();
             StimKind::Source(ac_source(&m, &base, settings)?)
+        } else if poisson {
+            let f: PoissonInputFields = from_value(resolved, &base)?;
+            StimKind::Poisson(PoissonInput::new(f.rate, f.weight).receptor(f.receptor).between(f.start, f.stop))
         } else {
             if !s.contains_key("type") {
                 return Err(ModelFileError::field(
                     format!("{base}.type"),
-                    "missing (DCSource, ACSource, StepCurrentSource, NoisyCurrentSource or Stimulus)",
+                    "missing (DCSource, ACSource, StepCurrentSource, NoisyCurrentSource, PoissonInput or Stimulus)",
                 ));
             }
             StimKind::Source(from_value(resolved, &base)?)
@@ -898,6 +930,7 @@ pub(crate) fn build(schema: &FileSchema, settings: &SimulationSettings, options:
         let r = match &s.kind {
             StimKind::Source(src) => sim.inject(src.clone(), to_view(&s.target, &ids)),
             StimKind::PyN(st) => sim.stimulate(ids[s.target.pop], std::slice::from_ref(st)),
+            StimKind::Poisson(input) => sim.add_poisson_input(input.clone(), to_view(&s.target, &ids)),
         };
         r.map_err(|e| map_error(e, &plan, &path))?;
     }

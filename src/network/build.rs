@@ -16,7 +16,7 @@ use super::current_source::kind as stim_kind;
 use super::plastic::{build_plastic, PlasticNet, PlasticProjection};
 use super::synapses::SynapseType;
 use super::{BuildError, CurrentSource, NetworkSpec, PopulationView, Receptor};
-use crate::abi::PLASTIC_RULE_MASK;
+use crate::abi::{PoissonInputEntry, PLASTIC_RULE_MASK};
 use crate::model::spike_source_array::SpikeSourceArray;
 use crate::model::{time_to_step, CellType, ModelSpec, Param, ParamTable};
 use crate::random::{seed_key, Rng, Stream};
@@ -182,6 +182,8 @@ pub struct BuiltNetwork {
     pub stim: Vec<u32>,
     /// Global neuron → recording slot, or [`NONE`].
     pub rec_map: Vec<u32>,
+    /// Poisson inputs, one entry per run of consecutive target neurons.
+    pub poisson: Vec<PoissonInputEntry>,
 }
 
 impl BuiltNetwork {
@@ -463,6 +465,35 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         raws.push(raw);
     }
 
+    // Poisson inputs: at most k_max events of |weight| per step onto each target neuron.
+    struct PoissonRun {
+        input: usize,
+        pop: usize,
+        first: u32,
+        n: u32,
+    }
+    let mut poisson_runs = Vec::new();
+    for (ii, (input, view)) in spec.poisson_inputs.iter().enumerate() {
+        let pi = view.pop.index();
+        let idx = view.indices().map_err(|e| BuildError::invalid(format!("poisson input into '{}'", pops[pi].label), e.to_string()))?;
+        let ch = input.receptor.channel() as usize;
+        let reach = f64::from(super::poisson_input::k_max(input.rate * dt * 1e-3)) * input.weight.abs();
+        let off = pops[pi].offset;
+        for &i in &idx {
+            bound[ch * n_total as usize + off as usize + i] += reach;
+        }
+        // One table entry per run of consecutive neurons.
+        let mut k = 0;
+        while k < idx.len() {
+            let mut end = k + 1;
+            while end < idx.len() && idx[end] == idx[end - 1] + 1 {
+                end += 1;
+            }
+            poisson_runs.push(PoissonRun { input: ii, pop: pi, first: off + idx[k] as u32, n: (end - k) as u32 });
+            k = end;
+        }
+    }
+
     // 4. Fixed-point scales per (population, channel): 2^e with e one less than the largest
     //    exponent for which the sum of all |weights| onto any neuron of the population stays
     //    below 2^31. The spare bit absorbs the rounding of each weight to an integer (≤ 1/2 per
@@ -624,6 +655,30 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         }
     }
 
+    // Poisson input table, weights in the targets' fixed point.
+    let poisson: Vec<PoissonInputEntry> = poisson_runs
+        .iter()
+        .map(|r| {
+            let input = &spec.poisson_inputs[r.input].0;
+            let ch = input.receptor.channel();
+            let lambda = input.rate * dt * 1e-3;
+            PoissonInputEntry {
+                first: r.first,
+                n: r.n,
+                channel: ch,
+                k_max: super::poisson_input::k_max(lambda),
+                w_fixed: (input.weight * pops[r.pop].scale[ch as usize]).round_ties_even() as i32,
+                lambda: lambda as f32,
+                p0: (-lambda).exp() as f32,
+                start: time_to_step(input.start, dt),
+                stop: if input.stop.is_finite() { time_to_step(input.stop, dt) } else { u32::MAX },
+                stream: r.input as u32,
+                pad0: 0,
+                pad1: 0,
+            }
+        })
+        .collect();
+
     // 7. Current sources.
     let stim = compile_stimuli(spec, &mut pops, dt)?;
 
@@ -665,6 +720,7 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         plastic,
         stim,
         rec_map,
+        poisson,
     })
 }
 

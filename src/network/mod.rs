@@ -7,6 +7,7 @@ pub mod construct;
 pub mod current_source;
 pub mod ids;
 pub mod plastic;
+pub mod poisson_input;
 pub mod projection;
 pub mod synapses;
 pub mod weights;
@@ -15,6 +16,7 @@ pub use build::{BuiltNetwork, BuiltPopulation, BuiltProjection, SynapseRecord};
 pub use connectors::{Connection, Connector, ConnectorError};
 pub use current_source::{CurrentSource, Stimulus};
 pub use ids::{PopulationId, PopulationView, ProjectionId, Receptor, Selection, ViewError};
+pub use poisson_input::PoissonInput;
 pub use projection::{Projection, StaticSynapse};
 pub use synapses::{AntiHebbianSynapse, Pairing, SpikePairRule, StdpMechanism, SynapseType, TsodyksMarkramSynapse, WeightDependence};
 pub use weights::{DenseMatrix, MultipleSynapses, WeightError, WeightValues};
@@ -128,5 +130,6 @@ pub(crate) struct NetworkSpec {
     pub pops: Vec<PopulationSpec>,
     pub projections: Vec<(Projection, String)>,
     pub sources: Vec<(CurrentSource, PopulationView)>,
+    pub poisson_inputs: Vec<(PoissonInput, PopulationView)>,
     pub recording: Vec<RecordRequest>,
 }

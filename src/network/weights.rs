@@ -292,6 +292,14 @@ pub(crate) fn to_fixed(
             sum[q.endpoints(k).1 as usize] += reach(net, q, f);
         }
     }
+    // Poisson inputs onto the same neurons and channel: at most k_max events a step.
+    for e in net.poisson.iter().filter(|e| e.channel == bp.receptor.channel()) {
+        for gi in e.first..e.first + e.n {
+            if let Some(i) = gi.checked_sub(post.offset).filter(|&i| i < post.n) {
+                sum[i as usize] += i64::from(e.k_max) * i64::from(e.w_fixed).abs();
+            }
+        }
+    }
     if let Some((neuron, &s)) = sum.iter().enumerate().find(|(_, &s)| s > i64::from(i32::MAX)) {
         return Err(WeightError::OutOfRange {
             projection: bp.label.clone(),
