@@ -168,14 +168,7 @@ impl CpuEngine {
             rec_map: net.rec_map.clone(),
             stim: net.stim.clone(),
             poisson: net.poisson.clone(),
-            poisson_info: PoissonInfo {
-                n_entries: net.poisson.len() as u32,
-                n_total: net.n_total,
-                ring_len: net.ring_len,
-                key0: net.key[0],
-                key1: net.key[1],
-                ..Default::default()
-            },
+            poisson_info: net.poisson_info(),
             layout,
         }
     }

@@ -328,14 +328,7 @@ impl GpuEngine {
                 immediate_size: 0,
             });
             make("poisson_input", &pl)?;
-            let info = PoissonInfo {
-                n_entries: net.poisson.len() as u32,
-                n_total: net.n_total,
-                ring_len: net.ring_len,
-                key0: net.key[0],
-                key1: net.key[1],
-                ..Default::default()
-            };
+            let info = net.poisson_info();
             let info_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("spikeflow.poisson_input.info"),
                 contents: bytemuck::bytes_of(&info),

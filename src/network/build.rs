@@ -211,6 +211,18 @@ impl BuiltNetwork {
     pub fn max_delay_steps(&self) -> u32 {
         self.ring_len - 1
     }
+
+    /// The constants of the `poisson_input` kernel.
+    pub fn poisson_info(&self) -> crate::abi::PoissonInfo {
+        crate::abi::PoissonInfo {
+            n_entries: self.poisson.len() as u32,
+            n_total: self.n_total,
+            ring_len: self.ring_len,
+            key0: self.key[0],
+            key1: self.key[1],
+            ..Default::default()
+        }
+    }
 }
 
 /// PyNN's weight rules: finite; conductance weights ≥ 0 for either receptor; current weights
