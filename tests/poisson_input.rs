@@ -3,7 +3,8 @@
 //!   for excitatory and inhibitory receptors, and nothing arrives outside [start, stop);
 //! * the CPU and GPU back ends give the same traces bit for bit;
 //! * the count per step has the Poisson mean and variance;
-//! * bad rates, weights and times are refused with the field named.
+//! * bad rates, weights and times are refused with the field named;
+//! * weights set between runs leave room in the fixed-point input for the Poisson events.
 
 mod common;
 use common::*;
@@ -83,4 +84,23 @@ fn bad_poisson_inputs_are_refused_with_the_field_named() {
     let src = sim.create(Population::new(5, SpikeSourcePoisson::default()).label("src")).unwrap();
     let e = err(sim.add_poisson_input(PoissonInput::new(100.0, 0.1), src));
     assert!(e.contains("no synapses"), "{e}");
+}
+
+#[test]
+fn weights_set_later_leave_room_for_the_poisson_input() {
+    // One cell: a PoissonInput of 1 nA events (at most k_max = 16 per step at 0.1 per step) and
+    // one synapse of 0.001 nA. The fixed-point scale is 2^25, the Poisson input's reach 2^29:
+    // a synaptic weight of 50 nA fits i32 alone (50·2^25 < 2^31) but not with the Poisson
+    // input, so setting it must be refused.
+    for backend in BACKENDS {
+        let mut sim = sim(backend, 0.1, 1).build().unwrap();
+        let src = sim.create(Population::new(1, SpikeSourceArray::new(vec![1.0]))).unwrap();
+        let cell = sim.create(Population::new(1, IfCurrExp::default()).label("cell")).unwrap();
+        sim.add_poisson_input(PoissonInput::new(1000.0, 1.0), cell).unwrap();
+        let p = sim.connect(Projection::new(src, cell, Connector::all_to_all(), StaticSynapse::new(0.001, 1.0))).unwrap();
+        sim.run(1.0).unwrap();
+        sim.set_weights(p, 40.0).unwrap();
+        let e = sim.set_weights(p, 50.0).unwrap_err().to_string();
+        assert!(e.contains("cell") && e.contains("neuron 0"), "{backend}: {e}");
+    }
 }
