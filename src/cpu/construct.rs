@@ -17,7 +17,8 @@
 
 use crate::abi::*;
 use crate::cpu::math::sf_exp;
-use crate::random::{kernel_stream, philox4x32};
+use crate::cpu::plastic::u32_to_f32;
+use crate::random::{kernel_stream, philox4x32, u01_f32 as u01};
 use std::collections::HashSet;
 
 /// Most redraws of a clipped normal before it falls back to clamping its mean into the bounds.
@@ -84,22 +85,10 @@ pub fn sf_cos2pi(u: f32) -> f32 {
     1.0 - 2.0 * s * s
 }
 
-/// Uniform in [0, 1) with 24 bits.
-#[inline]
-fn u01(x: u32) -> f32 {
-    (x >> 8) as f32 * (1.0 / 16_777_216.0)
-}
-
 /// Uniform in (0, 1] with 24 bits (a valid argument of `sf_ln`).
 #[inline]
 fn u01_open(x: u32) -> f32 {
     ((x >> 8) + 1) as f32 * (1.0 / 16_777_216.0)
-}
-
-/// u32 → f32, correctly rounded, as the shader spells it.
-#[inline]
-fn u32_to_f32(x: u32) -> f32 {
-    (x >> 12) as f32 * 4096.0 + (x & 0xFFF) as f32
 }
 
 /// Standard normal by Box–Muller from two words (tails end at 5.8σ: u1 ≥ 2^-24).
