@@ -24,12 +24,12 @@ const K_REFRAC: u32 = 16u;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let i = id.x + id.y * (MAX_DISPATCH * 64u);
-    reset_spike_counts(i);
-    if (i >= pop.n) {
+    if (!enter_population(i)) {
         return;
     }
+    reset_spike_counts(i);
     let n = pop.n;
-    let gi = pop.offset + i;
+    let gi = global_index(i);
     record_sample(sample_slot(), i, gi);
     let base = input_base();
 

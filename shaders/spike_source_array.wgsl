@@ -6,11 +6,11 @@
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let i = id.x + id.y * (MAX_DISPATCH * 64u);
-    reset_spike_counts(i);
-    if (i >= pop.n) {
+    if (!enter_population(i)) {
         return;
     }
-    let gi = pop.offset + i;
+    reset_spike_counts(i);
+    let gi = global_index(i);
     let s = step_params.step;
     let end = extra[i + 1u];
     var c = counters[i];

@@ -10,11 +10,11 @@ const K_STOP: u32 = 2u;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let i = id.x + id.y * (MAX_DISPATCH * 64u);
-    reset_spike_counts(i);
-    if (i >= pop.n) {
+    if (!enter_population(i)) {
         return;
     }
-    let gi = pop.offset + i;
+    reset_spike_counts(i);
+    let gi = global_index(i);
     let s = step_params.step;
     if (s >= bitcast<u32>(kp(K_START, i)) && s < bitcast<u32>(kp(K_STOP, i))) {
         let r = philox4x32(vec4<u32>(s, gi, STREAM_POISSON, 0u), vec2<u32>(pop.key0, pop.key1));

@@ -57,7 +57,9 @@ impl StepParams {
 pub struct PopInfo {
     /// First global index.
     pub offset: u32,
-    /// Neurons.
+    /// Neurons of the dispatch this population is part of (its kernel group on the GPU, the
+    /// population alone on the CPU): the bound of the thread index and the stride of the
+    /// `[K][n]` parameter and `[S][n]` state layouts.
     pub n: u32,
     /// Neurons in the global index space.
     pub n_total: u32,
@@ -87,6 +89,12 @@ pub struct PopInfo {
     pub key0: u32,
     /// Philox key, high word.
     pub key1: u32,
+    /// The dispatch's thread index of this population's first neuron (0 on the CPU).
+    pub group_first: u32,
+    /// One past the dispatch's thread index of its last neuron.
+    pub group_end: u32,
+    /// Padding to a multiple of 16 bytes.
+    pub _pad: [u32; 2],
 }
 
 /// Network constants of the propagate kernel. Mirrors `NetInfo` in `shaders/propagate.wgsl`.

@@ -67,10 +67,11 @@ pub enum EngineError {
 pub enum Stage {
     /// Add this step's Poisson input events to the ring slot the integrate kernels take.
     PoissonInput,
-    /// Run population `pop`'s kernel: take its inputs, integrate, threshold, reset, emit spikes.
+    /// Run kernel group `group`'s kernel over all its populations ([`kernel_groups`]): take
+    /// their inputs, integrate, threshold, reset, emit spikes.
     Integrate {
-        /// Population index.
-        pop: usize,
+        /// Index into [`kernel_groups`].
+        group: usize,
     },
     /// Deliver the step's spikes along static synapses into the delay ring.
     Propagate,
@@ -84,9 +85,40 @@ pub enum Stage {
     PlasticRate,
 }
 
+/// Populations integrated by one dispatch: all populations of one kernel, in creation order,
+/// except those whose kernel reads a per-population table ([`ModelSpec::reads_table`]), which
+/// are a group each.
+///
+/// [`ModelSpec::reads_table`]: crate::model::ModelSpec::reads_table
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelGroup {
+    /// The kernel (WGSL file and CPU mirror).
+    pub kernel: &'static str,
+    /// Population indices, ascending.
+    pub pops: Vec<usize>,
+}
+
+/// The network's kernel groups, ordered by their first population (so population 0, whose
+/// kernel clears the next step's spike counter, is thread 0 of group 0). Merging populations
+/// of one model into one dispatch is what keeps the dispatches per step few: the PD14
+/// microcircuit's eight populations are one.
+pub fn kernel_groups(net: &BuiltNetwork) -> Vec<KernelGroup> {
+    let mut groups: Vec<KernelGroup> = Vec::new();
+    for (i, p) in net.pops.iter().enumerate() {
+        let joins = (!p.spec.reads_table)
+            .then(|| groups.iter_mut().find(|g| g.kernel == p.spec.kernel && !net.pops[g.pops[0]].spec.reads_table))
+            .flatten();
+        match joins {
+            Some(g) => g.pops.push(i),
+            None => groups.push(KernelGroup { kernel: p.spec.kernel, pops: vec![i] }),
+        }
+    }
+    groups
+}
+
 /// The schedule of one step, in order (Brian2-style explicit list):
-/// 1. every population's kernel (input arrival, state update, threshold, reset, spike emission,
-///    recording), in creation order;
+/// 1. every kernel group's kernel (input arrival, state update, threshold, reset, spike
+///    emission, recording; [`kernel_groups`]), in the order of their first populations;
 /// 2. propagation of the spikes emitted in this step along static synapses (when there are);
 /// 3. with plastic synapses (see [`crate::network::plastic`]): `PlasticWindow`, then
 ///    `PlasticArrive` (spikes of earlier steps reaching their synapses at t = (step+1)·dt:
@@ -105,7 +137,7 @@ pub fn step_schedule(net: &BuiltNetwork) -> Vec<Stage> {
     if !net.poisson.is_empty() {
         stages.push(Stage::PoissonInput);
     }
-    stages.extend((0..net.pops.len()).map(|pop| Stage::Integrate { pop }));
+    stages.extend((0..kernel_groups(net).len()).map(|group| Stage::Integrate { group }));
     if net.n_static_synapses() > 0 {
         stages.push(Stage::Propagate);
     }

@@ -87,6 +87,9 @@ impl ChunkLayout {
                     inv_scale_i: p.inv_scale[1],
                     key0: net.key[0],
                     key1: net.key[1],
+                    group_first: 0,
+                    group_end: p.n,
+                    _pad: [0; 2],
                 }
             })
             .collect()

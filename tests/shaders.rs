@@ -91,7 +91,7 @@ fn step_params_fields() -> Vec<(&'static str, usize)> {
 fn pop_info_fields() -> Vec<(&'static str, usize)> {
     rust_fields!(PopInfo;
         offset, n, n_total, ring_len, spike_words, flags, rec_base, rec_neurons, rec_nvars,
-        rec_interval, rec_vars, stim_base, inv_scale_e, inv_scale_i, key0, key1)
+        rec_interval, rec_vars, stim_base, inv_scale_e, inv_scale_i, key0, key1, group_first, group_end, _pad)
 }
 
 fn net_info_fields() -> Vec<(&'static str, usize)> {

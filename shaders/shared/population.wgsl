@@ -21,6 +21,9 @@ struct PopInfo {
     inv_scale_i: f32,
     key0: u32,
     key1: u32,
+    group_first: u32,
+    group_end: u32,
+    _pad: array<u32, 2>,
 }
 
 const FLAG_RECORD_SPIKES: u32 = 1u;
@@ -44,18 +47,39 @@ const STIM_NOISY: u32 = 2u;
 @group(0) @binding(6) var<storage, read_write> status: array<atomic<u32>>;
 @group(0) @binding(7) var<storage, read> stim: array<u32>;
 
-@group(1) @binding(0) var<uniform> pop: PopInfo;
+// One dispatch integrates a kernel group: the populations of one kernel, each a range
+// [group_first, group_end) of the thread index, with parameters and state laid out [K][n] over
+// the whole group (n = the group's neurons). `enter_population` picks the thread's population.
+@group(1) @binding(0) var<storage, read> pops: array<PopInfo>;
+var<private> pop: PopInfo;
 @group(1) @binding(1) var<storage, read> kparams: array<f32>;
 @group(1) @binding(2) var<storage, read_write> state: array<f32>;
 @group(1) @binding(3) var<storage, read_write> counters: array<u32>;
 @group(1) @binding(4) var<storage, read> extra: array<u32>;
+
+// Make `pop` the population of thread `i`; false when i is past the group's last neuron.
+fn enter_population(i: u32) -> bool {
+    let m = arrayLength(&pops);
+    for (var j = 0u; j < m; j++) {
+        if (i < pops[j].group_end) {
+            pop = pops[j];
+            return true;
+        }
+    }
+    return false;
+}
+
+// Global index of thread i's neuron.
+fn global_index(i: u32) -> u32 {
+    return pop.offset + (i - pop.group_first);
+}
 
 // Kernel parameter `k` of neuron `i` ([K][n] layout).
 fn kp(k: u32, i: u32) -> f32 {
     return kparams[k * pop.n + i];
 }
 
-// Thread 0 of the first population clears the spike counter the next step will fill.
+// Thread 0 of the first group clears the spike counter the next step will fill.
 fn reset_spike_counts(i: u32) {
     if (i == 0u && (pop.flags & FLAG_RESET_COUNTS) != 0u) {
         let other = (step_params.parity ^ 1u) * 4u;
@@ -168,8 +192,9 @@ fn external_current(i: u32, gi: u32) -> f32 {
     if (pop.stim_base == NONE) {
         return 0.0;
     }
-    let a = stim[pop.stim_base + i];
-    let b = stim[pop.stim_base + i + 1u];
+    let local = i - pop.group_first;
+    let a = stim[pop.stim_base + local];
+    let b = stim[pop.stim_base + local + 1u];
     var total = 0.0;
     for (var j = a; j < b; j++) {
         total = total + source_current(stim[j], gi);

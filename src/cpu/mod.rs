@@ -69,7 +69,7 @@ pub use spike_source_poisson::spike_source_poisson;
 use crate::abi::{
     NetInfo, PlasticRule, PlasticState, PoissonInfo, PoissonInputEntry, PopInfo, StepParams, SPIKE_HEADER_WORDS, STATUS_WORDS,
 };
-use crate::backend::{step_schedule, Engine, EngineError, Stage};
+use crate::backend::{kernel_groups, step_schedule, Engine, EngineError, Stage};
 use crate::network::build::BuiltNetwork;
 use crate::record::{ChunkData, ChunkLayout};
 use plastic::PlasticBuffers;
@@ -110,6 +110,9 @@ struct CpuPop {
 /// Runs a built network with the CPU mirrors.
 pub(crate) struct CpuEngine {
     pops: Vec<CpuPop>,
+    /// The populations of each kernel group; the CPU runs a group's populations one by one,
+    /// each with its own buffers (`PopInfo::group_first` = 0).
+    groups: Vec<Vec<usize>>,
     schedule: Vec<Stage>,
     net: NetInfo,
     row_ptr: Vec<u32>,
@@ -151,6 +154,7 @@ impl CpuEngine {
         }
         Self {
             pops,
+            groups: kernel_groups(net).into_iter().map(|g| g.pops).collect(),
             schedule: step_schedule(net),
             net: NetInfo {
                 n_total: net.n_total,
@@ -184,27 +188,29 @@ impl Engine for CpuEngine {
             let sp = StepParams::new(step, first_step);
             for stage in &self.schedule {
                 match *stage {
-                    Stage::Integrate { pop } => {
-                        let p = &mut self.pops[pop];
-                        let mut g = Globals {
-                            step: sp,
-                            ring: &mut self.ring,
-                            spikes: &mut self.spikes,
-                            spike_record: &mut spike_record,
-                            rec_map: &self.rec_map,
-                            rec_values: &mut rec_values,
-                            status: &mut status,
-                            stim: &self.stim,
-                        };
-                        let mut b = PopBuffers {
-                            pop: &p.info,
-                            kparams: &p.kparams,
-                            state: &mut p.state,
-                            counters: &mut p.counters,
-                            extra: &p.extra,
-                            scratch: &mut p.scratch,
-                        };
-                        (p.kernel)(&mut g, &mut b);
+                    Stage::Integrate { group } => {
+                        for &pop in &self.groups[group] {
+                            let p = &mut self.pops[pop];
+                            let mut g = Globals {
+                                step: sp,
+                                ring: &mut self.ring,
+                                spikes: &mut self.spikes,
+                                spike_record: &mut spike_record,
+                                rec_map: &self.rec_map,
+                                rec_values: &mut rec_values,
+                                status: &mut status,
+                                stim: &self.stim,
+                            };
+                            let mut b = PopBuffers {
+                                pop: &p.info,
+                                kparams: &p.kparams,
+                                state: &mut p.state,
+                                counters: &mut p.counters,
+                                extra: &p.extra,
+                                scratch: &mut p.scratch,
+                            };
+                            (p.kernel)(&mut g, &mut b);
+                        }
                     }
                     Stage::PoissonInput => poisson_input::poisson_input(&sp, &self.poisson_info, &self.poisson, &mut self.ring),
                     Stage::Propagate => propagate(&sp, &self.spikes, &prop, &mut self.ring, &mut status),

@@ -15,7 +15,7 @@ mod plastic;
 pub use context::GpuContext;
 
 use crate::abi::*;
-use crate::backend::{step_schedule, Engine, EngineError, Stage};
+use crate::backend::{kernel_groups, step_schedule, Engine, EngineError, Stage};
 use crate::network::build::BuiltNetwork;
 use crate::record::{ChunkData, ChunkLayout};
 use crate::shaders;
@@ -151,17 +151,52 @@ fn create_pipeline(device: &wgpu::Device, name: &'static str, layout: &wgpu::Pip
     }))
 }
 
-struct GpuPop {
+/// One population inside its kernel group: neurons `first..first + n` of the group's dispatch.
+struct Member {
+    first: u32,
+    n: u32,
+    /// Rows of its state (`[S][n]`) and kernel parameters (`[K][n]`).
+    state_rows: usize,
+    kparam_rows: usize,
+}
+
+/// A kernel group ([`kernel_groups`]): one dispatch over its populations, whose parameters,
+/// state and counters share buffers laid out `[row][n]` over the group's `n` neurons.
+struct GpuGroup {
     kernel: &'static str,
     n: u32,
-    state_len: usize,
+    /// Population index → member, for the populations of this group.
+    members: Vec<(usize, Member)>,
     kparams: wgpu::Buffer,
     state: wgpu::Buffer,
     counters: wgpu::Buffer,
+    /// The population's table (groups whose kernel reads one have a single population).
     extra: wgpu::Buffer,
+    /// The members' `PopInfo`s (storage array, group 1 binding 0).
     info: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
     label: String,
+}
+
+impl GpuGroup {
+    fn member(&self, pop: usize) -> &Member {
+        &self.members.iter().find(|(p, _)| *p == pop).expect("population of this group").1
+    }
+}
+
+/// Interleave the members' `[rows][n_m]` arrays into one `[rows][n]` array over the group.
+fn group_rows<T: Copy + Default>(parts: &[(&[T], u32)], rows: usize, n: u32) -> Vec<T> {
+    let n = n as usize;
+    let mut out = vec![T::default(); rows * n];
+    let mut first = 0;
+    for &(data, nm) in parts {
+        let nm = nm as usize;
+        for r in 0..rows {
+            out[r * n + first..r * n + first + nm].copy_from_slice(&data[r * nm..(r + 1) * nm]);
+        }
+        first += nm;
+    }
+    out
 }
 
 /// Runs a built network's kernels on a wgpu device.
@@ -169,7 +204,9 @@ pub(crate) struct GpuEngine {
     ctx: GpuContext,
     layout: ChunkLayout,
     schedule: Vec<Stage>,
-    pops: Vec<GpuPop>,
+    groups: Vec<GpuGroup>,
+    /// The kernel group of each population.
+    group_of: Vec<usize>,
     pipelines: HashMap<&'static str, wgpu::ComputePipeline>,
     pop_layout: wgpu::BindGroupLayout,
     step_params: wgpu::Buffer,
@@ -264,13 +301,7 @@ impl GpuEngine {
         });
         let pop_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.layout.population"),
-            entries: &[
-                uniform(0, false, std::mem::size_of::<PopInfo>() as u64),
-                storage(1, true),
-                storage(2, false),
-                storage(3, false),
-                storage(4, true),
-            ],
+            entries: &[storage(0, true), storage(1, true), storage(2, false), storage(3, false), storage(4, true)],
         });
         let propagate_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.layout.propagate"),
@@ -430,40 +461,47 @@ impl GpuEngine {
             &check,
         )?;
 
-        // Populations.
+        // Kernel groups: each one dispatch over its populations' concatenated buffers.
         let infos = layout.pop_infos(net);
-        let mut pops = Vec::with_capacity(net.pops.len());
-        for (p, info) in net.pops.iter().zip(infos) {
-            let l = |what: &str| format!("spikeflow.{}.{what}", p.label);
-            let info_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(&l("info")),
-                contents: bytemuck::bytes_of(&info),
-                usage: wgpu::BufferUsages::UNIFORM,
-            });
-            let kparams = init(&l("kparams"), bytemuck::cast_slice(&p.kparams), usage_rw);
-            let state = init(&l("state"), bytemuck::cast_slice(&p.state), usage_rw);
-            let counters = init(&l("counters"), bytemuck::cast_slice(&p.counters), usage_rw);
-            let extra = init(&l("extra"), bytemuck::cast_slice(&p.extra), usage_rw);
-            let bind_group = Self::pop_bind_group(device, &pop_layout, &p.label, &info_buf, &kparams, &state, &counters, &extra);
-            pops.push(GpuPop {
-                kernel: p.spec.kernel,
-                n: p.n,
-                state_len: p.state.len(),
-                kparams,
-                state,
-                counters,
-                extra,
-                info: info_buf,
-                bind_group,
-                label: p.label.clone(),
-            });
+        let mut groups = Vec::new();
+        let mut group_of = vec![0; net.pops.len()];
+        for (g, kg) in kernel_groups(net).into_iter().enumerate() {
+            let ps: Vec<_> = kg.pops.iter().map(|&i| &net.pops[i]).collect();
+            let n: u32 = ps.iter().map(|p| p.n).sum();
+            let rows = |len: usize, p_n: u32| if p_n == 0 { 0 } else { len / p_n as usize };
+            let (kparam_rows, state_rows) = (rows(ps[0].kparams.len(), ps[0].n), rows(ps[0].state.len(), ps[0].n));
+            let mut members = Vec::with_capacity(ps.len());
+            let mut member_infos = Vec::with_capacity(ps.len());
+            let mut first = 0;
+            for (&i, p) in kg.pops.iter().zip(&ps) {
+                group_of[i] = g;
+                members.push((i, Member { first, n: p.n, state_rows, kparam_rows }));
+                member_infos.push(PopInfo { n, group_first: first, group_end: first + p.n, ..infos[i] });
+                first += p.n;
+            }
+            let label = ps.iter().map(|p| p.label.as_str()).collect::<Vec<_>>().join("+");
+            let l = |what: &str| format!("spikeflow.{label}.{what}");
+            let kparams = group_rows(&ps.iter().map(|p| (&p.kparams[..], p.n)).collect::<Vec<_>>(), kparam_rows, n);
+            let state = group_rows(&ps.iter().map(|p| (&p.state[..], p.n)).collect::<Vec<_>>(), state_rows, n);
+            let counters = group_rows(&ps.iter().map(|p| (&p.counters[..], p.n)).collect::<Vec<_>>(), 1, n);
+            check(&l("kparams"), bytes_of(kparams.len()))?;
+            check(&l("state"), bytes_of(state.len()))?;
+            let extra: &[u32] = if ps.len() == 1 { &ps[0].extra } else { &[0] };
+            let info = init(&l("info"), bytemuck::cast_slice(&member_infos), wgpu::BufferUsages::STORAGE);
+            let kparams = init(&l("kparams"), bytemuck::cast_slice(&kparams), usage_rw);
+            let state = init(&l("state"), bytemuck::cast_slice(&state), usage_rw);
+            let counters = init(&l("counters"), bytemuck::cast_slice(&counters), usage_rw);
+            let extra = init(&l("extra"), bytemuck::cast_slice(extra), usage_rw);
+            let bind_group = Self::pop_bind_group(device, &pop_layout, &label, &info, &kparams, &state, &counters, &extra);
+            groups.push(GpuGroup { kernel: kg.kernel, n, members, kparams, state, counters, extra, info, bind_group, label });
         }
         ctx.take_error()?;
         Ok(Self {
             schedule: step_schedule(net),
             ctx,
             layout,
-            pops,
+            groups,
+            group_of,
             pipelines,
             pop_layout,
             step_params,
@@ -596,12 +634,12 @@ impl Engine for GpuEngine {
                 let parity = (first_step + k) & 1;
                 for stage in &self.schedule {
                     match *stage {
-                        Stage::Integrate { pop } => {
-                            let p = &self.pops[pop];
-                            pass.set_pipeline(&self.pipelines[p.kernel]);
+                        Stage::Integrate { group } => {
+                            let g = &self.groups[group];
+                            pass.set_pipeline(&self.pipelines[g.kernel]);
                             pass.set_bind_group(0, &self.global_bg, &offset);
-                            pass.set_bind_group(1, &p.bind_group, &[]);
-                            let groups = p.n.div_ceil(WORKGROUP_SIZE);
+                            pass.set_bind_group(1, &g.bind_group, &[]);
+                            let groups = g.n.div_ceil(WORKGROUP_SIZE);
                             pass.dispatch_workgroups(groups.min(MAX_DISPATCH), groups.div_ceil(MAX_DISPATCH), 1);
                         }
                         Stage::PoissonInput => {
@@ -644,34 +682,49 @@ impl Engine for GpuEngine {
     fn write_population(&mut self, pop: usize, kparams: &[f32], extra: &[u32], counters: &[u32]) -> Result<(), EngineError> {
         let device = &self.ctx.device;
         let queue = &self.ctx.queue;
-        let p = &mut self.pops[pop];
-        queue.write_buffer(&p.kparams, 0, bytemuck::cast_slice(kparams));
-        queue.write_buffer(&p.counters, 0, bytemuck::cast_slice(counters));
-        let extra_bytes = bytes_of(extra.len());
-        if extra_bytes != p.extra.size() {
-            let mut data = bytemuck::cast_slice::<u32, u8>(extra).to_vec();
-            data.resize(extra_bytes as usize, 0);
-            p.extra = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(&format!("spikeflow.{}.extra", p.label)),
-                contents: &data,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
-            });
-            p.bind_group = Self::pop_bind_group(device, &self.pop_layout, &p.label, &p.info, &p.kparams, &p.state, &p.counters, &p.extra);
-        } else if !extra.is_empty() {
-            queue.write_buffer(&p.extra, 0, bytemuck::cast_slice(extra));
+        let g = &mut self.groups[self.group_of[pop]];
+        let m = g.member(pop);
+        let (first, nm, n) = (m.first as u64, m.n as usize, g.n as u64);
+        if nm > 0 {
+            for (r, row) in kparams.chunks_exact(nm).take(m.kparam_rows).enumerate() {
+                queue.write_buffer(&g.kparams, (r as u64 * n + first) * 4, bytemuck::cast_slice(row));
+            }
+            queue.write_buffer(&g.counters, first * 4, bytemuck::cast_slice(&counters[..nm.min(counters.len())]));
+        }
+        // Only a kernel that reads its table has one, and its group is the population alone.
+        if g.members.len() == 1 {
+            let extra_bytes = bytes_of(extra.len());
+            if extra_bytes != g.extra.size() {
+                let mut data = bytemuck::cast_slice::<u32, u8>(extra).to_vec();
+                data.resize(extra_bytes as usize, 0);
+                g.extra = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some(&format!("spikeflow.{}.extra", g.label)),
+                    contents: &data,
+                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+                });
+                g.bind_group =
+                    Self::pop_bind_group(device, &self.pop_layout, &g.label, &g.info, &g.kparams, &g.state, &g.counters, &g.extra);
+            } else if !extra.is_empty() {
+                queue.write_buffer(&g.extra, 0, bytemuck::cast_slice(extra));
+            }
         }
         self.ctx.take_error()
     }
 
     fn read_population(&mut self, pop: usize) -> Result<(Vec<f32>, Vec<u32>), EngineError> {
-        let p = &self.pops[pop];
+        let g = &self.groups[self.group_of[pop]];
+        let m = g.member(pop);
+        if m.n == 0 {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let (first, nm, n) = (u64::from(m.first), u64::from(m.n), u64::from(g.n));
+        // One copy per state row and one for the counters, each this population's part.
+        let mut sources: Vec<_> = (0..m.state_rows as u64).map(|r| (&g.state, (r * n + first) * 4, nm * 4)).collect();
+        sources.push((&g.counters, first * 4, nm * 4));
         let encoder = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.read_population") });
-        let out = self.submit_and_read(encoder, &[(&p.state, p.state.size()), (&p.counters, p.counters.size())])?;
-        let n = p.n as usize;
-        let mut state: Vec<f32> = bytemuck::pod_collect_to_vec(&out[0]);
-        state.truncate(p.state_len);
-        let mut counters: Vec<u32> = bytemuck::pod_collect_to_vec(&out[1]);
-        counters.truncate(n);
+        let mut out = self.submit_and_read_at(encoder, &sources)?;
+        let counters: Vec<u32> = bytemuck::pod_collect_to_vec(&out.pop().unwrap_or_default());
+        let state: Vec<f32> = bytemuck::pod_collect_to_vec(&out.concat());
         Ok((state, counters))
     }
 

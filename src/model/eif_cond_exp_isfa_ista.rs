@@ -35,6 +35,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     receives_input: true,
     conductance_based: true,
     integrator: "RK4 in sub-steps of <= 0.05 ms, exact conductance decay, exponential clamped at v_spike",
+    reads_table: false,
 };
 
 /// `EIF_cond_exp_isfa_ista` parameters (PyNN names, defaults and units).

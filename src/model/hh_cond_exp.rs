@@ -151,6 +151,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     receives_input: true,
     conductance_based: true,
     integrator: "RK4 in sub-steps of <= 0.02 ms (more if the channel densities demand), exact conductance decay",
+    reads_table: false,
 };
 
 /// `HH_cond_exp` parameters (PyNN names, defaults and units).

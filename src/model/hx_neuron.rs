@@ -174,6 +174,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     receives_input: true,
     conductance_based: true,
     integrator: "RK4 in sub-steps of <= 0.05 ms (AdEx scheme), exact synaptic decay, per-circuit transfer functions",
+    reads_table: false,
 };
 
 /// Where a population sits on an emulated chip.

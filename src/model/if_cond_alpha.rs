@@ -105,6 +105,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     receives_input: true,
     conductance_based: true,
     integrator: "exact alpha conductances; exponential Euler with midpoint conductances for v",
+    reads_table: false,
 };
 
 /// `IF_cond_alpha` parameters (PyNN names, defaults and units).

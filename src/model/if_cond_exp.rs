@@ -90,6 +90,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     receives_input: true,
     conductance_based: true,
     integrator: "exponential Euler with exact conductance decay, midpoint conductances",
+    reads_table: false,
 };
 
 /// `IF_cond_exp` parameters (PyNN names, defaults and units).

@@ -101,6 +101,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     receives_input: true,
     conductance_based: false,
     integrator: "exact integration (propagator matrix, NEST iaf_psc_alpha)",
+    reads_table: false,
 };
 
 /// `IF_curr_alpha` parameters (PyNN names, defaults and units).

@@ -88,6 +88,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     receives_input: true,
     conductance_based: false,
     integrator: "exact integration (propagator matrix, Rotter & Diesmann 1999)",
+    reads_table: false,
 };
 
 /// `IF_curr_exp` parameters (PyNN names, defaults and units).

@@ -152,6 +152,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     receives_input: true,
     conductance_based: false,
     integrator: "RK4 with ⌈dt/0.02 ms⌉ sub-steps, reset at the interpolated crossing (default); or Izhikevich's published Euler half-steps",
+    reads_table: false,
 };
 
 /// How an [`Izhikevich`] population is integrated (see the module documentation).

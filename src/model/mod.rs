@@ -190,6 +190,10 @@ pub struct ModelSpec {
     pub conductance_based: bool,
     /// The integration scheme, for documentation and result metadata.
     pub integrator: &'static str,
+    /// Whether its kernel reads a per-population table (`extra`, e.g. spike times). Such a
+    /// population gets a dispatch of its own; others share one with the populations of the
+    /// same kernel ([`crate::backend::kernel_groups`]).
+    pub reads_table: bool,
 }
 
 impl ModelSpec {

@@ -17,6 +17,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     receives_input: false,
     conductance_based: false,
     integrator: "table lookup",
+    reads_table: true,
 };
 
 /// Spike times (ms): one list for every neuron, or one list per neuron.

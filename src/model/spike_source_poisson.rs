@@ -38,6 +38,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     receives_input: false,
     conductance_based: false,
     integrator: "Bernoulli trial per step from the Philox counter RNG",
+    reads_table: false,
 };
 
 /// `SpikeSourcePoisson` parameters.
