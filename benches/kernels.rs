@@ -27,6 +27,8 @@ fn pop_info() -> PopInfo {
         rec_interval: 1,
         inv_scale_e: 1e-6,
         inv_scale_i: 1e-6,
+        group_end: N as u32,
+        spike_list_len: N as u32,
         ..Default::default()
     }
 }
@@ -56,6 +58,7 @@ impl World {
     fn globals(&mut self, step: u32) -> Globals<'_> {
         Globals {
             step: StepParams::new(step, step),
+            sub: 0,
             ring: &mut self.ring,
             spikes: &mut self.spikes,
             spike_record: &mut self.record,
@@ -126,7 +129,16 @@ fn propagate_bench(c: &mut Criterion) {
     let target_bits = 32 - (2 * N as u32 - 1).leading_zeros();
     let syn: Vec<u32> = (0..N * 80).map(|_| (1 << target_bits) | rng.below(2 * N as u64) as u32).collect();
     let weight: Vec<i32> = (0..N * 80).map(|_| 1000).collect();
-    let net = NetInfo { n_total: N as u32, ring_len: 2, target_bits, target_mask: (1 << target_bits) - 1 };
+    let net = NetInfo {
+        n_total: N as u32,
+        ring_len: 2,
+        target_bits,
+        target_mask: (1 << target_bits) - 1,
+        spike_list_len: N as u32,
+        pad0: 0,
+        pad1: 0,
+        pad2: 0,
+    };
     let bufs = PropagateBuffers { net: &net, row_ptr: &row_ptr, syn: &syn, weight: &weight };
     for spikes_per_step in [6usize, 100] {
         let mut spikes = vec![0u32; SPIKE_HEADER_WORDS + 2 * N];

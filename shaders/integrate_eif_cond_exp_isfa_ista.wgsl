@@ -5,15 +5,9 @@
 #import math
 #import adex
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x + id.y * (MAX_DISPATCH * 64u);
-    if (!enter_population(i)) {
-        return;
-    }
-    reset_spike_counts(i);
+// One step of neuron i (global index gi): step this_step() of the dispatch's block.
+fn update(i: u32, gi: u32) {
     let n = pop.n;
-    let gi = global_index(i);
     record_sample(sample_slot(), i, gi);
     let base = input_base();
 
@@ -40,4 +34,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     state[2u * n + i] = s.g_e;
     state[3u * n + i] = s.g_i;
     counters[i] = s.refr;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x + id.y * (MAX_DISPATCH * 64u);
+    if (!enter_population(i)) {
+        return;
+    }
+    reset_spike_counts(i);
+    let gi = global_index(i);
+    for (var j = 0u; j < step_params.n_sub; j++) {
+        sub = j;
+        update(i, gi);
+    }
 }

@@ -79,15 +79,9 @@ fn hh_rhs(c: HhConsts, y: vec4<f32>, g_e: f32, g_i: f32) -> vec4<f32> {
     return vec4<f32>(dv, (alpha_m / r_m - m) * r_m, (alpha_h / r_h - h) * r_h, (alpha_n / r_n - n) * r_n);
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x + id.y * (MAX_DISPATCH * 64u);
-    if (!enter_population(i)) {
-        return;
-    }
-    reset_spike_counts(i);
+// One step of neuron i (global index gi): step this_step() of the dispatch's block.
+fn update(i: u32, gi: u32) {
     let n = pop.n;
-    let gi = global_index(i);
     record_sample(sample_slot(), i, gi);
     let base = input_base();
 
@@ -135,4 +129,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     state[3u * n + i] = y.y;
     state[4u * n + i] = y.z;
     state[5u * n + i] = y.w;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x + id.y * (MAX_DISPATCH * 64u);
+    if (!enter_population(i)) {
+        return;
+    }
+    reset_spike_counts(i);
+    let gi = global_index(i);
+    for (var j = 0u; j < step_params.n_sub; j++) {
+        sub = j;
+        update(i, gi);
+    }
 }

@@ -28,15 +28,9 @@ fn hx_dv(c: AdexConsts, coba_e: bool, coba_i: bool, v: f32, w: f32, x_e: f32, x_
     return adex_dv(s, v, w, select(0.0, x_e, coba_e), select(0.0, x_i, coba_i));
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x + id.y * (MAX_DISPATCH * 64u);
-    if (!enter_population(i)) {
-        return;
-    }
-    reset_spike_counts(i);
+// One step of neuron i (global index gi): step this_step() of the dispatch's block.
+fn update(i: u32, gi: u32) {
     let n = pop.n;
-    let gi = global_index(i);
     record_sample(sample_slot(), i, gi);
     let base = input_base();
 
@@ -105,4 +99,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     state[2u * n + i] = x_e;
     state[3u * n + i] = x_i;
     counters[i] = refr;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x + id.y * (MAX_DISPATCH * 64u);
+    if (!enter_population(i)) {
+        return;
+    }
+    reset_spike_counts(i);
+    let gi = global_index(i);
+    for (var j = 0u; j < step_params.n_sub; j++) {
+        sub = j;
+        update(i, gi);
+    }
 }

@@ -21,15 +21,9 @@ const K_JUMP_E: u32 = 14u;
 const K_JUMP_I: u32 = 15u;
 const K_REFRAC: u32 = 16u;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x + id.y * (MAX_DISPATCH * 64u);
-    if (!enter_population(i)) {
-        return;
-    }
-    reset_spike_counts(i);
+// One step of neuron i (global index gi): step this_step() of the dispatch's block.
+fn update(i: u32, gi: u32) {
     let n = pop.n;
-    let gi = global_index(i);
     record_sample(sample_slot(), i, gi);
     let base = input_base();
 
@@ -64,4 +58,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     state[3u * n + i] = d_e;
     state[4u * n + i] = d_i;
     counters[i] = refr;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x + id.y * (MAX_DISPATCH * 64u);
+    if (!enter_population(i)) {
+        return;
+    }
+    reset_spike_counts(i);
+    let gi = global_index(i);
+    for (var j = 0u; j < step_params.n_sub; j++) {
+        sub = j;
+        update(i, gi);
+    }
 }

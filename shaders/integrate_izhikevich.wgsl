@@ -91,15 +91,9 @@ fn rk4(c: Cell, v: f32, u: f32, h: f32, h6: f32) -> vec2<f32> {
     return vec2<f32>(fence(v + h6 * (k1v + 2.0 * (k2v + k3v) + k4v)), fence(u + a_h6 * (r1 + 2.0 * (r2 + r3) + r4)));
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x + id.y * (MAX_DISPATCH * 64u);
-    if (!enter_population(i)) {
-        return;
-    }
-    reset_spike_counts(i);
+// One step of neuron i (global index gi): step this_step() of the dispatch's block.
+fn update(i: u32, gi: u32) {
     let n = pop.n;
-    let gi = global_index(i);
     record_sample(sample_slot(), i, gi);
     let base = input_base();
 
@@ -174,4 +168,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     check_finite(u, gi);
     state[i] = v;
     state[n + i] = u;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x + id.y * (MAX_DISPATCH * 64u);
+    if (!enter_population(i)) {
+        return;
+    }
+    reset_spike_counts(i);
+    let gi = global_index(i);
+    for (var j = 0u; j < step_params.n_sub; j++) {
+        sub = j;
+        update(i, gi);
+    }
 }

@@ -64,17 +64,20 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     if (gi >= info.n_total) {
         return;
     }
-    let s = step_params.step;
-    let base = (s % info.ring_len) * 2u * info.n_total;
-    for (var j = 0u; j < info.n_entries; j++) {
-        let e = entries[j];
-        if (gi < e.first || gi - e.first >= e.n || s < e.start || s >= e.stop) {
-            continue;
-        }
-        let r = philox4x32(vec4<u32>(s, gi, STREAM_POISSON_INPUT | e.stream, 0u), vec2<u32>(info.key0, info.key1));
-        let k = poisson_count(u01(r.x), e);
-        if (k > 0u) {
-            atomicAdd(&ring[base + e.channel * info.n_total + gi], i32(k) * e.w_fixed);
+    // Every step of the block, before the block's integrate dispatches take the slots.
+    for (var sub = 0u; sub < step_params.n_sub; sub++) {
+        let s = step_params.step + sub;
+        let base = (s % info.ring_len) * 2u * info.n_total;
+        for (var j = 0u; j < info.n_entries; j++) {
+            let e = entries[j];
+            if (gi < e.first || gi - e.first >= e.n || s < e.start || s >= e.stop) {
+                continue;
+            }
+            let r = philox4x32(vec4<u32>(s, gi, STREAM_POISSON_INPUT | e.stream, 0u), vec2<u32>(info.key0, info.key1));
+            let k = poisson_count(u01(r.x), e);
+            if (k > 0u) {
+                atomicAdd(&ring[base + e.channel * info.n_total + gi], i32(k) * e.w_fixed);
+            }
         }
     }
 }

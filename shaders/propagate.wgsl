@@ -1,5 +1,6 @@
-// Spike propagation: every spike of this step is delivered along its CSR row into the delay
-// ring, slot (step + 1 + delay) mod ring_len, as fixed-point integer atomics (order-independent).
+// Spike propagation: every spike of this block (one step, or several: StepParams.n_sub) is
+// delivered along its CSR row into the delay ring, slot (step + sub + 1 + delay) mod ring_len
+// for a spike of the block's step `sub`, as fixed-point integer atomics (order-independent).
 // One workgroup per spike (indirect dispatch sized by the spike count), threads stride the row.
 // The static synapses may be split at row boundaries across up to 4 storage buffers syn0..syn3
 // (networks larger than one binding): buffer k holds rows [row_end[k-1], row_end[k]), its
@@ -14,6 +15,10 @@ struct NetInfo {
     ring_len: u32,
     target_bits: u32,
     target_mask: u32,
+    spike_list_len: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
 }
 
 // Mirrors spikeflow::engine::SynSplit.
@@ -24,6 +29,7 @@ struct SynSplit {
 }
 
 const SPIKE_HEADER_WORDS: u32 = 8u;
+const SPIKE_SUB_SHIFT: u32 = 28u;
 const STATUS_RING_SATURATED: u32 = 1u;
 const I32_MAX: i32 = 2147483647;
 const I32_MIN: i32 = -2147483647 - 1;
@@ -60,7 +66,14 @@ fn main(
     let p = step_params.parity;
     let count = spikes[p * 4u + 3u];
     for (var s = wg.x; s < count; s += num_wg.x) {
-        let pre = spikes[SPIKE_HEADER_WORDS + p * net.n_total + s];
+        // In a block of several steps each entry carries its step within the block.
+        var pre = spikes[SPIKE_HEADER_WORDS + p * net.spike_list_len + s];
+        var sub = 0u;
+        if (step_params.n_sub > 1u) {
+            sub = pre >> SPIKE_SUB_SHIFT;
+            pre = pre & ((1u << SPIKE_SUB_SHIFT) - 1u);
+        }
+        let first = step_params.step + sub + 1u;
         // The buffer holding row `pre` (unused buffers end at u32::MAX).
         let k = u32(pre >= split.row_end.x) + u32(pre >= split.row_end.y) + u32(pre >= split.row_end.z);
         let base = split.syn_base[k];
@@ -70,7 +83,7 @@ fn main(
             let packed = sw.x;
             let target_index = packed & net.target_mask;
             let delay = packed >> net.target_bits;
-            let slot = (step_params.step + 1u + delay) % net.ring_len;
+            let slot = (first + delay) % net.ring_len;
             let w = bitcast<i32>(sw.y);
             let old = atomicAdd(&ring[slot * 2u * net.n_total + target_index], w);
             if ((w > 0 && old > I32_MAX - w) || (w < 0 && old < I32_MIN - w)) {

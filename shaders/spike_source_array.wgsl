@@ -3,15 +3,9 @@
 // CPU mirror: spikeflow::cpu::spike_source_array.
 #import population
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x + id.y * (MAX_DISPATCH * 64u);
-    if (!enter_population(i)) {
-        return;
-    }
-    reset_spike_counts(i);
-    let gi = global_index(i);
-    let s = step_params.step;
+// One step of neuron i (global index gi): step this_step() of the dispatch's block.
+fn update(i: u32, gi: u32) {
+    let s = this_step();
     let end = extra[i + 1u];
     var c = counters[i];
     while (c < end && extra[c] < s) {
@@ -22,4 +16,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
         c = c + 1u;
     }
     counters[i] = c;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x + id.y * (MAX_DISPATCH * 64u);
+    if (!enter_population(i)) {
+        return;
+    }
+    reset_spike_counts(i);
+    let gi = global_index(i);
+    for (var j = 0u; j < step_params.n_sub; j++) {
+        sub = j;
+        update(i, gi);
+    }
 }

@@ -7,6 +7,17 @@ const K_PROB: u32 = 0u;
 const K_START: u32 = 1u;
 const K_STOP: u32 = 2u;
 
+// One step of neuron i (global index gi): step this_step() of the dispatch's block.
+fn update(i: u32, gi: u32) {
+    let s = this_step();
+    if (s >= bitcast<u32>(kp(K_START, i)) && s < bitcast<u32>(kp(K_STOP, i))) {
+        let r = philox4x32(vec4<u32>(s, gi, STREAM_POISSON, 0u), vec2<u32>(pop.key0, pop.key1));
+        if (u01(r.x) < kp(K_PROB, i)) {
+            emit_spike(gi);
+        }
+    }
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let i = id.x + id.y * (MAX_DISPATCH * 64u);
@@ -15,11 +26,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     reset_spike_counts(i);
     let gi = global_index(i);
-    let s = step_params.step;
-    if (s >= bitcast<u32>(kp(K_START, i)) && s < bitcast<u32>(kp(K_STOP, i))) {
-        let r = philox4x32(vec4<u32>(s, gi, STREAM_POISSON, 0u), vec2<u32>(pop.key0, pop.key1));
-        if (u01(r.x) < kp(K_PROB, i)) {
-            emit_spike(gi);
-        }
+    for (var j = 0u; j < step_params.n_sub; j++) {
+        sub = j;
+        update(i, gi);
     }
 }

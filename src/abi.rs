@@ -30,24 +30,51 @@ pub const WORKGROUP_SIZE: u32 = 64;
 /// Bytes between consecutive [`StepParams`] in the uniform buffer (dynamic-offset alignment).
 pub const STEP_PARAMS_STRIDE: u64 = 256;
 
-/// Per-step values. Mirrors `StepParams` in `shaders/shared/step.wgsl`.
+/// Most steps one dispatch advances (a **block**; see [`StepParams::n_sub`]).
+pub const MAX_STEPS_PER_DISPATCH: u32 = 16;
+/// A spike-list entry of a block of several steps is `gi | sub << SPIKE_SUB_SHIFT` (`sub` the
+/// step within the block), so such blocks need fewer than 2^28 neurons.
+pub const SPIKE_SUB_SHIFT: u32 = 28;
+
+/// Per-dispatch values: a **block** of `n_sub` consecutive steps from `step` (one step unless
+/// the network's shortest delay allows more; see [`crate::backend::steps_per_dispatch`]).
+/// Mirrors `StepParams` in `shaders/shared/step.wgsl`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Pod, Zeroable)]
 pub struct StepParams {
-    /// Global step index: this step advances t = step·dt to (step+1)·dt.
+    /// Global index of the block's first step: it advances t = step·dt to (step+1)·dt.
     pub step: u32,
-    /// step & 1: which spike list this step writes.
+    /// Which of the two spike lists the block writes (alternates block by block).
     pub parity: u32,
     /// First step of the current chunk (submission).
     pub chunk_start: u32,
     /// step - chunk_start: row of the spike-record bitmask.
     pub k: u32,
+    /// Steps in the block (at least 1).
+    pub n_sub: u32,
+    /// Padding to 32 bytes.
+    pub pad0: u32,
+    /// Padding.
+    pub pad1: u32,
+    /// Padding.
+    pub pad2: u32,
 }
 
 impl StepParams {
-    /// The parameters of `step` inside the chunk starting at `chunk_start`.
+    /// The parameters of a one-step block at `step` inside the chunk starting at `chunk_start`.
     pub fn new(step: u32, chunk_start: u32) -> Self {
-        Self { step, parity: step & 1, chunk_start, k: step - chunk_start }
+        Self::block(step, chunk_start, 1, step & 1)
+    }
+
+    /// The block of `n_sub` steps from `step`, writing spike list `parity`.
+    pub fn block(step: u32, chunk_start: u32, n_sub: u32, parity: u32) -> Self {
+        Self { step, parity, chunk_start, k: step - chunk_start, n_sub, pad0: 0, pad1: 0, pad2: 0 }
+    }
+
+    /// Step `sub` of the block as a kernel sees it while integrating it (`this_step()` and the
+    /// bitmask row `k + sub` of `shaders/shared/population.wgsl`): the CPU mirrors get this.
+    pub fn sub_step(&self, sub: u32) -> Self {
+        Self { step: self.step + sub, k: self.k + sub, ..*self }
     }
 }
 
@@ -93,8 +120,10 @@ pub struct PopInfo {
     pub group_first: u32,
     /// One past the dispatch's thread index of its last neuron.
     pub group_end: u32,
+    /// Words of one spike list (steps per dispatch × n_total).
+    pub spike_list_len: u32,
     /// Padding to a multiple of 16 bytes.
-    pub _pad: [u32; 2],
+    pub _pad: u32,
 }
 
 /// Network constants of the propagate kernel. Mirrors `NetInfo` in `shaders/propagate.wgsl`.
@@ -109,6 +138,14 @@ pub struct NetInfo {
     pub target_bits: u32,
     /// (1 << target_bits) - 1.
     pub target_mask: u32,
+    /// Words of one spike list (steps per dispatch × n_total).
+    pub spike_list_len: u32,
+    /// Padding to 32 bytes.
+    pub pad0: u32,
+    /// Padding.
+    pub pad1: u32,
+    /// Padding.
+    pub pad2: u32,
 }
 
 /// Most state variables one population can record at once.

@@ -116,6 +116,28 @@ pub fn kernel_groups(net: &BuiltNetwork) -> Vec<KernelGroup> {
     groups
 }
 
+/// Steps one dispatch may advance (a **block**), at most `limit` and
+/// [`MAX_STEPS_PER_DISPATCH`].
+///
+/// A spike emitted in step s arrives at the start of step s + 1 + d, d ≥ `min_delay` ≥ 1, so
+/// the neurons of a block of min_delay + 1 steps never see a spike of the same block: each
+/// integrate dispatch runs the block's steps one after another per neuron, and one propagate
+/// after it delivers all the block's spikes (each list entry carries its step within the
+/// block). The result is the same as step by step, to the bit; only the number of dispatches
+/// changes (tests/blocks.rs). A block never spans more steps than the ring has slots.
+/// Networks with plastic synapses run one step per dispatch (their
+/// kernels work step by step), as do networks of 2^28 neurons or more (the entry's step field).
+///
+/// [`MAX_STEPS_PER_DISPATCH`]: crate::abi::MAX_STEPS_PER_DISPATCH
+pub fn steps_per_dispatch(net: &BuiltNetwork, limit: u32) -> u32 {
+    if net.plastic.is_active() || u64::from(net.n_total) >= 1u64 << crate::abi::SPIKE_SUB_SHIFT {
+        return 1;
+    }
+    // A block's Poisson inputs fill one ring slot per step before its integrate dispatches:
+    // at most ring_len steps (with synapses min_delay + 1 ≤ ring_len anyway).
+    net.min_delay.saturating_add(1).min(net.ring_len).min(crate::abi::MAX_STEPS_PER_DISPATCH).min(limit).max(1)
+}
+
 /// The schedule of one step, in order (Brian2-style explicit list):
 /// 1. every kernel group's kernel (input arrival, state update, threshold, reset, spike
 ///    emission, recording; [`kernel_groups`]), in the order of their first populations;
@@ -171,4 +193,6 @@ pub(crate) trait Engine {
     fn write_rules(&mut self, rules: &[PlasticRule]) -> Result<(), EngineError>;
     /// Most steps per chunk.
     fn chunk_steps(&self) -> u32;
+    /// Steps one dispatch advances (the layout's, or fewer where the device's limits demand).
+    fn steps_per_dispatch(&self) -> u32;
 }

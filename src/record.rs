@@ -16,11 +16,15 @@ pub struct ChunkLayout {
     pub rec_floats: u32,
     /// Each population's first float in the record buffer.
     pub rec_base: Vec<u32>,
+    /// Steps one dispatch advances ([`crate::backend::steps_per_dispatch`]).
+    pub steps_per_dispatch: u32,
 }
 
 impl ChunkLayout {
-    /// Fit at most `max_steps` steps so that each recording buffer stays under `max_bytes`.
-    pub fn new(net: &BuiltNetwork, max_steps: u32, max_bytes: u64) -> Self {
+    /// Fit at most `max_steps` steps so that each recording buffer stays under `max_bytes`;
+    /// dispatches advance up to `max_per_dispatch` steps, as the network allows.
+    pub fn new(net: &BuiltNetwork, max_steps: u32, max_bytes: u64, max_per_dispatch: u32) -> Self {
+        let steps_per_dispatch = crate::backend::steps_per_dispatch(net, max_per_dispatch);
         let spikes = net.pops.iter().any(|p| p.record.spikes);
         let spike_words = if spikes { net.spike_words() } else { 0 };
         let per_step_bytes = u64::from(spike_words) * 4;
@@ -31,7 +35,7 @@ impl ChunkLayout {
         loop {
             let (bases, total) = Self::rec_regions(net, steps);
             if total * 4 <= max_bytes || steps == 1 {
-                return Self { steps, spike_words, rec_floats: total as u32, rec_base: bases };
+                return Self { steps, spike_words, rec_floats: total as u32, rec_base: bases, steps_per_dispatch };
             }
             steps = steps.div_ceil(2);
         }
@@ -48,6 +52,11 @@ impl ChunkLayout {
             }
         }
         (bases, total)
+    }
+
+    /// Words of one of the two spike lists: every neuron may spike in every step of a block.
+    pub fn spike_list_len(&self, net: &BuiltNetwork) -> u32 {
+        self.steps_per_dispatch * net.n_total
     }
 
     /// The kernels' per-population constants.
@@ -89,7 +98,8 @@ impl ChunkLayout {
                     key1: net.key[1],
                     group_first: 0,
                     group_end: p.n,
-                    _pad: [0; 2],
+                    spike_list_len: self.spike_list_len(net),
+                    _pad: 0,
                 }
             })
             .collect()

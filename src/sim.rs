@@ -105,12 +105,21 @@ pub struct SimulationBuilder {
     backend: Backend,
     gpu: Option<GpuContext>,
     steps_per_submission: u32,
+    max_steps_per_dispatch: u32,
     progress: bool,
 }
 
 impl Default for SimulationBuilder {
     fn default() -> Self {
-        Self { dt: 0.1, seed: 0, backend: Backend::Gpu, gpu: None, steps_per_submission: 1000, progress: false }
+        Self {
+            dt: 0.1,
+            seed: 0,
+            backend: Backend::Gpu,
+            gpu: None,
+            steps_per_submission: 1000,
+            max_steps_per_dispatch: crate::abi::MAX_STEPS_PER_DISPATCH,
+            progress: false,
+        }
     }
 }
 
@@ -145,6 +154,16 @@ impl SimulationBuilder {
         self
     }
 
+    /// Most steps one kernel dispatch advances (default and maximum
+    /// [`MAX_STEPS_PER_DISPATCH`](crate::abi::MAX_STEPS_PER_DISPATCH)); a network advances
+    /// min(this, shortest delay in steps + 1) steps per dispatch, one with plastic synapses
+    /// one ([`crate::backend::steps_per_dispatch`]). The results do not depend on it; 1 gives
+    /// the step-by-step schedule.
+    pub fn max_steps_per_dispatch(mut self, steps: u32) -> Self {
+        self.max_steps_per_dispatch = steps;
+        self
+    }
+
     /// Show a progress bar on stderr during `run` when stderr is a terminal.
     pub fn progress(mut self, on: bool) -> Self {
         self.progress = on;
@@ -160,6 +179,13 @@ impl SimulationBuilder {
         if self.steps_per_submission == 0 {
             return Err(invalid("setup.steps_per_submission", "must be ≥ 1"));
         }
+        let max_per_dispatch = crate::abi::MAX_STEPS_PER_DISPATCH;
+        if !(1..=max_per_dispatch).contains(&self.max_steps_per_dispatch) {
+            return Err(invalid(
+                "setup.max_steps_per_dispatch",
+                format!("must be in 1..={max_per_dispatch} (got {})", self.max_steps_per_dispatch),
+            ));
+        }
         let gpu = match (self.backend, self.gpu) {
             (Backend::Gpu, Some(ctx)) => Some(ctx),
             (Backend::Gpu, None) => Some(GpuContext::new()?),
@@ -171,6 +197,7 @@ impl SimulationBuilder {
             backend: self.backend,
             gpu,
             steps_per_submission: self.steps_per_submission,
+            max_steps_per_dispatch: self.max_steps_per_dispatch,
             progress: self.progress,
             spec: NetworkSpec::default(),
             overrides: Vec::new(),
@@ -221,6 +248,7 @@ pub struct Simulation {
     backend: Backend,
     gpu: Option<GpuContext>,
     steps_per_submission: u32,
+    max_steps_per_dispatch: u32,
     progress: bool,
     spec: NetworkSpec,
     overrides: Vec<(PopulationView, String, Param)>,
@@ -683,7 +711,7 @@ impl Simulation {
         }
         (net.weight, net.plastic.state) = (static_w, plastic);
         let max_bytes: u64 = 64 << 20;
-        let layout = ChunkLayout::new(&net, self.steps_per_submission, max_bytes);
+        let layout = ChunkLayout::new(&net, self.steps_per_submission, max_bytes, self.max_steps_per_dispatch);
         let engine: Box<dyn Engine> = match self.backend {
             Backend::Cpu => Box::new(CpuEngine::new(&net, layout.clone())),
             Backend::Gpu => {
@@ -915,5 +943,10 @@ impl Simulation {
     /// Steps recorded into one queue submission.
     pub fn steps_per_submission(&self) -> Option<u32> {
         self.running.as_ref().map(|r| r.layout.steps)
+    }
+
+    /// Steps one kernel dispatch advances (after the first run or `build_now`).
+    pub fn steps_per_dispatch(&self) -> Option<u32> {
+        self.running.as_ref().map(|r| r.engine.steps_per_dispatch())
     }
 }

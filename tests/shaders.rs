@@ -85,17 +85,17 @@ fn construct_constants_match() {
 }
 
 fn step_params_fields() -> Vec<(&'static str, usize)> {
-    rust_fields!(StepParams; step, parity, chunk_start, k)
+    rust_fields!(StepParams; step, parity, chunk_start, k, n_sub, pad0, pad1, pad2)
 }
 
 fn pop_info_fields() -> Vec<(&'static str, usize)> {
     rust_fields!(PopInfo;
         offset, n, n_total, ring_len, spike_words, flags, rec_base, rec_neurons, rec_nvars,
-        rec_interval, rec_vars, stim_base, inv_scale_e, inv_scale_i, key0, key1, group_first, group_end, _pad)
+        rec_interval, rec_vars, stim_base, inv_scale_e, inv_scale_i, key0, key1, group_first, group_end, spike_list_len, _pad)
 }
 
 fn net_info_fields() -> Vec<(&'static str, usize)> {
-    rust_fields!(NetInfo; n_total, ring_len, target_bits, target_mask)
+    rust_fields!(NetInfo; n_total, ring_len, target_bits, target_mask, spike_list_len, pad0, pad1, pad2)
 }
 
 fn syn_split_fields() -> Vec<(&'static str, usize)> {

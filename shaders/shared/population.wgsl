@@ -23,7 +23,8 @@ struct PopInfo {
     key1: u32,
     group_first: u32,
     group_end: u32,
-    _pad: array<u32, 2>,
+    spike_list_len: u32,
+    _pad: u32,
 }
 
 const FLAG_RECORD_SPIKES: u32 = 1u;
@@ -33,6 +34,7 @@ const FLAG_RECORD_VARS: u32 = 8u;
 const STATUS_RING_SATURATED: u32 = 1u;
 const STATUS_NOT_FINITE: u32 = 2u;
 const SPIKE_HEADER_WORDS: u32 = 8u;
+const SPIKE_SUB_SHIFT: u32 = 28u;
 const MAX_DISPATCH: u32 = 65535u;
 const NONE: u32 = 0xFFFFFFFFu;
 const STIM_DC: u32 = 0u;
@@ -52,6 +54,14 @@ const STIM_NOISY: u32 = 2u;
 // the whole group (n = the group's neurons). `enter_population` picks the thread's population.
 @group(1) @binding(0) var<storage, read> pops: array<PopInfo>;
 var<private> pop: PopInfo;
+// The step of the block (StepParams.n_sub steps from step_params.step) being integrated: each
+// thread advances its neuron through the block's steps in order (the loop of each kernel's main).
+var<private> sub: u32;
+
+// The step being integrated: it advances t = this_step()*dt to (this_step()+1)*dt.
+fn this_step() -> u32 {
+    return step_params.step + sub;
+}
 @group(1) @binding(1) var<storage, read> kparams: array<f32>;
 @group(1) @binding(2) var<storage, read_write> state: array<f32>;
 @group(1) @binding(3) var<storage, read_write> counters: array<u32>;
@@ -90,7 +100,7 @@ fn reset_spike_counts(i: u32) {
 
 // First ring index of this step's slot: inputs of (channel, gi) are at base + channel * n_total + gi.
 fn input_base() -> u32 {
-    return (step_params.step % pop.ring_len) * 2u * pop.n_total;
+    return (this_step() % pop.ring_len) * 2u * pop.n_total;
 }
 
 // The fixed-point input of `channel` arriving at this step, converted to f32, and the slot cleared.
@@ -109,23 +119,23 @@ fn emit_spike(gi: u32) {
     if ((pop.flags & FLAG_APPEND_SPIKES) != 0u) {
         let p = step_params.parity;
         let idx = atomicAdd(&spikes[p * 4u + 3u], 1u);
-        atomicStore(&spikes[SPIKE_HEADER_WORDS + p * pop.n_total + idx], gi);
+        atomicStore(&spikes[SPIKE_HEADER_WORDS + p * pop.spike_list_len + idx], gi | (sub << SPIKE_SUB_SHIFT));
         if (idx < MAX_DISPATCH) {
             atomicAdd(&spikes[p * 4u], 1u);
         }
     }
     if ((pop.flags & FLAG_RECORD_SPIKES) != 0u) {
-        atomicOr(&spike_record[step_params.k * pop.spike_words + (gi >> 5u)], 1u << (gi & 31u));
+        atomicOr(&spike_record[(step_params.k + sub) * pop.spike_words + (gi >> 5u)], 1u << (gi & 31u));
     }
 }
 
 // This step's row in the population's record region, or NONE when it takes no sample.
 fn sample_slot() -> u32 {
-    if ((pop.flags & FLAG_RECORD_VARS) == 0u || step_params.step % pop.rec_interval != 0u) {
+    if ((pop.flags & FLAG_RECORD_VARS) == 0u || this_step() % pop.rec_interval != 0u) {
         return NONE;
     }
     let first = (step_params.chunk_start + pop.rec_interval - 1u) / pop.rec_interval;
-    return step_params.step / pop.rec_interval - first;
+    return this_step() / pop.rec_interval - first;
 }
 
 // Sample the recorded state variables of neuron i (state at t = step*dt, before the update).
@@ -162,7 +172,7 @@ fn check_finite(x: f32, gi: u32) {
 
 fn source_current(r: u32, gi: u32) -> f32 {
     let kind = stim[r];
-    let s = step_params.step;
+    let s = this_step();
     if (kind == STIM_STEP) {
         let n_points = stim[r + 5u];
         let at = stim[r + 6u];

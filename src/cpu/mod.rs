@@ -114,6 +114,8 @@ pub(crate) struct CpuEngine {
     /// each with its own buffers (`PopInfo::group_first` = 0).
     groups: Vec<Vec<usize>>,
     schedule: Vec<Stage>,
+    /// The spike list the next block writes.
+    parity: u32,
     net: NetInfo,
     row_ptr: Vec<u32>,
     syn: Vec<u32>,
@@ -147,7 +149,7 @@ impl CpuEngine {
             })
             .collect();
         let n_total = net.n_total as usize;
-        let mut spikes = vec![0u32; SPIKE_HEADER_WORDS + 2 * n_total];
+        let mut spikes = vec![0u32; SPIKE_HEADER_WORDS + 2 * layout.spike_list_len(net) as usize];
         for p in 0..2 {
             spikes[p * 4 + 1] = 1;
             spikes[p * 4 + 2] = 1;
@@ -156,11 +158,16 @@ impl CpuEngine {
             pops,
             groups: kernel_groups(net).into_iter().map(|g| g.pops).collect(),
             schedule: step_schedule(net),
+            parity: 0,
             net: NetInfo {
                 n_total: net.n_total,
                 ring_len: net.ring_len,
                 target_bits: net.target_bits,
                 target_mask: (1u32 << net.target_bits) - 1,
+                spike_list_len: layout.spike_list_len(net),
+                pad0: 0,
+                pad1: 0,
+                pad2: 0,
             },
             row_ptr: net.row_ptr.clone(),
             syn: net.syn.clone(),
@@ -184,32 +191,42 @@ impl Engine for CpuEngine {
         let mut rec_values = vec![0f32; self.layout.rec_floats as usize];
         let mut status = [0u32, u32::MAX];
         let prop = PropagateBuffers { net: &self.net, row_ptr: &self.row_ptr, syn: &self.syn, weight: &self.weight };
-        for step in first_step..first_step + steps {
-            let sp = StepParams::new(step, first_step);
+        // Blocks of up to `steps_per_dispatch` steps, as the GPU dispatches them.
+        let end = first_step + steps;
+        let mut step = first_step;
+        while step < end {
+            let n_sub = self.layout.steps_per_dispatch.min(end - step);
+            let sp = StepParams::block(step, first_step, n_sub, self.parity);
+            self.parity ^= 1;
             for stage in &self.schedule {
                 match *stage {
+                    // Step by step through the block; within a step, population by population
+                    // (each GPU thread runs its neuron through the block: the same operations).
                     Stage::Integrate { group } => {
-                        for &pop in &self.groups[group] {
-                            let p = &mut self.pops[pop];
-                            let mut g = Globals {
-                                step: sp,
-                                ring: &mut self.ring,
-                                spikes: &mut self.spikes,
-                                spike_record: &mut spike_record,
-                                rec_map: &self.rec_map,
-                                rec_values: &mut rec_values,
-                                status: &mut status,
-                                stim: &self.stim,
-                            };
-                            let mut b = PopBuffers {
-                                pop: &p.info,
-                                kparams: &p.kparams,
-                                state: &mut p.state,
-                                counters: &mut p.counters,
-                                extra: &p.extra,
-                                scratch: &mut p.scratch,
-                            };
-                            (p.kernel)(&mut g, &mut b);
+                        for sub in 0..n_sub {
+                            for &pop in &self.groups[group] {
+                                let p = &mut self.pops[pop];
+                                let mut g = Globals {
+                                    step: sp.sub_step(sub),
+                                    sub,
+                                    ring: &mut self.ring,
+                                    spikes: &mut self.spikes,
+                                    spike_record: &mut spike_record,
+                                    rec_map: &self.rec_map,
+                                    rec_values: &mut rec_values,
+                                    status: &mut status,
+                                    stim: &self.stim,
+                                };
+                                let mut b = PopBuffers {
+                                    pop: &p.info,
+                                    kparams: &p.kparams,
+                                    state: &mut p.state,
+                                    counters: &mut p.counters,
+                                    extra: &p.extra,
+                                    scratch: &mut p.scratch,
+                                };
+                                (p.kernel)(&mut g, &mut b);
+                            }
                         }
                     }
                     Stage::PoissonInput => poisson_input::poisson_input(&sp, &self.poisson_info, &self.poisson, &mut self.ring),
@@ -224,6 +241,7 @@ impl Engine for CpuEngine {
                     }
                 }
             }
+            step += n_sub;
         }
         let status: [u32; STATUS_WORDS] = status;
         Ok(ChunkData { first_step, steps, spike_record, rec_values, status })
@@ -259,5 +277,9 @@ impl Engine for CpuEngine {
 
     fn chunk_steps(&self) -> u32 {
         self.layout.steps
+    }
+
+    fn steps_per_dispatch(&self) -> u32 {
+        self.layout.steps_per_dispatch
     }
 }

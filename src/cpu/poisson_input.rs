@@ -17,9 +17,15 @@ pub fn poisson_count(u: f32, e: &PoissonInputEntry) -> u32 {
     k
 }
 
-/// The kernel for one step.
+/// The kernel for one block: every step of it, in order.
 pub fn poisson_input(sp: &StepParams, info: &PoissonInfo, entries: &[PoissonInputEntry], ring: &mut [i32]) {
-    let s = sp.step;
+    for sub in 0..sp.n_sub {
+        poisson_input_step(sp.step + sub, info, entries, ring);
+    }
+}
+
+/// The events of step `s`.
+fn poisson_input_step(s: u32, info: &PoissonInfo, entries: &[PoissonInputEntry], ring: &mut [i32]) {
     let base = ((s % info.ring_len) * 2 * info.n_total) as usize;
     for e in entries {
         if s < e.start || s >= e.stop {

@@ -9,8 +9,11 @@ use crate::random::kernel_stream;
 
 /// Group 0: engine-wide buffers (same layout as the GPU's).
 pub struct Globals<'a> {
-    /// This step's parameters.
+    /// The parameters of the step being integrated: the block's `StepParams::sub_step(sub)`
+    /// (what the shader's `this_step()` and `step_params.k + sub` give).
     pub step: StepParams,
+    /// The step within the block (the shader's private `sub`).
+    pub sub: u32,
     /// Delay ring, `[ring_len][2][n_total]`.
     pub ring: &'a mut [i32],
     /// Spike lists with their indirect-dispatch headers.
@@ -124,7 +127,7 @@ pub fn emit_spike(g: &mut Globals, pop: &PopInfo, gi: u32) {
         let p = g.step.parity as usize;
         let idx = g.spikes[p * 4 + 3];
         g.spikes[p * 4 + 3] += 1;
-        g.spikes[SPIKE_HEADER_WORDS + p * pop.n_total as usize + idx as usize] = gi;
+        g.spikes[SPIKE_HEADER_WORDS + p * pop.spike_list_len as usize + idx as usize] = gi | (g.sub << SPIKE_SUB_SHIFT);
         if idx < MAX_DISPATCH {
             g.spikes[p * 4] += 1;
         }

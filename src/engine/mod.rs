@@ -204,6 +204,8 @@ pub(crate) struct GpuEngine {
     ctx: GpuContext,
     layout: ChunkLayout,
     schedule: Vec<Stage>,
+    /// The spike list the next block writes.
+    parity: u32,
     groups: Vec<GpuGroup>,
     /// The kernel group of each population.
     group_of: Vec<usize>,
@@ -232,7 +234,7 @@ fn bytes_of(len: usize) -> u64 {
 }
 
 impl GpuEngine {
-    pub fn new(ctx: GpuContext, net: &BuiltNetwork, layout: ChunkLayout) -> Result<Self, EngineError> {
+    pub fn new(ctx: GpuContext, net: &BuiltNetwork, mut layout: ChunkLayout) -> Result<Self, EngineError> {
         let device = &ctx.device;
         let max_binding = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
         let check = |label: &str, bytes: u64| -> Result<(), EngineError> {
@@ -243,6 +245,13 @@ impl GpuEngine {
             }
         };
         let n_total = net.n_total as usize;
+        // Blocks of several steps need spike lists of several steps' spikes: fewer steps per
+        // dispatch when two such lists would not fit one binding.
+        let spike_words = |layout: &ChunkLayout| SPIKE_HEADER_WORDS + 2 * layout.spike_list_len(net) as usize;
+        while layout.steps_per_dispatch > 1 && bytes_of(spike_words(&layout)) > max_binding {
+            layout.steps_per_dispatch -= 1;
+        }
+        check("spikeflow.spikes", bytes_of(spike_words(&layout)))?;
         let ring_len = net.ring_len as usize * 2 * n_total;
         check("spikeflow.ring", bytes_of(ring_len))?;
         let syn_split = if net.n_static_synapses() > 0 { Some(SynSplit::new(&net.row_ptr, max_binding)?) } else { None };
@@ -273,7 +282,7 @@ impl GpuEngine {
             wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         let ring = zeroed("spikeflow.ring", bytes_of(ring_len), usage_rw);
-        let mut spike_init = vec![0u32; SPIKE_HEADER_WORDS + 2 * n_total];
+        let mut spike_init = vec![0u32; spike_words(&layout)];
         for p in 0..2 {
             spike_init[p * 4 + 1] = 1;
             spike_init[p * 4 + 2] = 1;
@@ -405,6 +414,10 @@ impl GpuEngine {
                 ring_len: net.ring_len,
                 target_bits: net.target_bits,
                 target_mask: (1u32 << net.target_bits) - 1,
+                spike_list_len: layout.spike_list_len(net),
+                pad0: 0,
+                pad1: 0,
+                pad2: 0,
             };
             let net_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("spikeflow.net_info"),
@@ -498,6 +511,7 @@ impl GpuEngine {
         ctx.take_error()?;
         Ok(Self {
             schedule: step_schedule(net),
+            parity: 0,
             ctx,
             layout,
             groups,
@@ -613,11 +627,20 @@ pub(crate) fn read_back(
 impl Engine for GpuEngine {
     fn run_chunk(&mut self, first_step: u32, steps: u32) -> Result<ChunkData, EngineError> {
         let steps = steps.min(self.layout.steps);
+        // Blocks of up to `steps_per_dispatch` steps; block b's parameters sit in the slot of
+        // its first step, with the spike list alternating block by block.
+        let mut blocks = Vec::new();
+        let mut k = 0;
+        while k < steps {
+            let n_sub = self.layout.steps_per_dispatch.min(steps - k);
+            blocks.push(StepParams::block(first_step + k, first_step, n_sub, self.parity));
+            self.parity ^= 1;
+            k += n_sub;
+        }
         let mut params = vec![0u8; steps as usize * STEP_PARAMS_STRIDE as usize];
-        for k in 0..steps {
-            let sp = StepParams::new(first_step + k, first_step);
-            let at = k as usize * STEP_PARAMS_STRIDE as usize;
-            params[at..at + std::mem::size_of::<StepParams>()].copy_from_slice(bytemuck::bytes_of(&sp));
+        for sp in &blocks {
+            let at = sp.k as usize * STEP_PARAMS_STRIDE as usize;
+            params[at..at + std::mem::size_of::<StepParams>()].copy_from_slice(bytemuck::bytes_of(sp));
         }
         self.ctx.queue.write_buffer(&self.step_params, 0, &params);
 
@@ -629,9 +652,9 @@ impl Engine for GpuEngine {
         {
             let mut pass =
                 encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("spikeflow.steps"), timestamp_writes: None });
-            for k in 0..steps {
-                let offset = [(u64::from(k) * STEP_PARAMS_STRIDE) as u32];
-                let parity = (first_step + k) & 1;
+            for sp in &blocks {
+                let offset = [(u64::from(sp.k) * STEP_PARAMS_STRIDE) as u32];
+                let parity = sp.parity;
                 for stage in &self.schedule {
                     match *stage {
                         Stage::Integrate { group } => {
@@ -660,7 +683,7 @@ impl Engine for GpuEngine {
                         }
                         Stage::PlasticWindow | Stage::PlasticArrive | Stage::PlasticPost | Stage::PlasticRate => {
                             if let Some(p) = &self.plastic {
-                                p.dispatch(&mut pass, *stage, first_step + k, &offset);
+                                p.dispatch(&mut pass, *stage, sp.step, &offset);
                             }
                         }
                     }
@@ -763,5 +786,9 @@ impl Engine for GpuEngine {
 
     fn chunk_steps(&self) -> u32 {
         self.layout.steps
+    }
+
+    fn steps_per_dispatch(&self) -> u32 {
+        self.layout.steps_per_dispatch
     }
 }

@@ -164,6 +164,9 @@ pub struct BuiltNetwork {
     pub n_total: u32,
     /// Ring slots (max delay in steps + 1).
     pub ring_len: u32,
+    /// Shortest delay of any synapse in steps (≥ 1; `u32::MAX` without synapses): spikes
+    /// cannot influence each other sooner, which bounds the steps one dispatch may advance.
+    pub min_delay: u32,
     /// Bits of the packed target index.
     pub target_bits: u32,
     /// Populations.
@@ -343,6 +346,7 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
     }
     let mut raws = Vec::with_capacity(spec.projections.len());
     let mut max_delay = 1u32;
+    let mut min_delay = u32::MAX;
     let mut bound = vec![0f64; 2 * n_total as usize];
     // Connectivity, weights and delays of each projection come from its own Philox streams, so
     // projections are drawn in parallel (same result as in sequence); errors are then reported
@@ -450,6 +454,7 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
             }
             let steps = steps as u32;
             max_delay = max_delay.max(steps);
+            min_delay = min_delay.min(steps);
             d_steps.push(steps);
         }
         let ch = proj.receptor.channel() as usize;
@@ -723,6 +728,7 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         key: seed_key(seed),
         n_total,
         ring_len,
+        min_delay,
         target_bits,
         pops,
         projections,
