@@ -138,10 +138,13 @@ pub fn steps_per_dispatch(net: &BuiltNetwork, limit: u32) -> u32 {
     net.min_delay.saturating_add(1).min(net.ring_len).min(crate::abi::MAX_STEPS_PER_DISPATCH).min(limit).max(1)
 }
 
-/// The schedule of one step, in order (Brian2-style explicit list):
+/// The schedule of one block of [`steps_per_dispatch`] steps (one step with plastic synapses),
+/// in order (Brian2-style explicit list):
+/// 0. the Poisson inputs of every step of the block into the ring (when there are);
 /// 1. every kernel group's kernel (input arrival, state update, threshold, reset, spike
-///    emission, recording; [`kernel_groups`]), in the order of their first populations;
-/// 2. propagation of the spikes emitted in this step along static synapses (when there are);
+///    emission, recording; [`kernel_groups`]) over the block's steps, in the order of their
+///    first populations;
+/// 2. propagation of the spikes emitted in the block along static synapses (when there are);
 /// 3. with plastic synapses (see [`crate::network::plastic`]): `PlasticWindow`, then
 ///    `PlasticArrive` (spikes of earlier steps reaching their synapses at t = (step+1)·dt:
 ///    depression, short-term dynamics, delivery into the ring), then `PlasticPost` (spikes of
@@ -150,7 +153,8 @@ pub fn steps_per_dispatch(net: &BuiltNetwork, limit: u32) -> u32 {
 ///    only on steps where [`crate::network::plastic::PlasticNet::rate_due`]).
 ///
 /// Spikes of step s arrive at step s + 1 + delay at the earliest, so populations within a step
-/// are independent and their order does not matter for the result. The plastic stages must
+/// — and, by the choice of the block's length, within a block — are independent and their
+/// order does not matter for the result. The plastic stages must
 /// run in this order: depression at T sees the postsynaptic traces before the spikes stamped
 /// T, potentiation sees the presynaptic traces after the arrivals at T, the rate rule sees
 /// the traces after this step's spikes.

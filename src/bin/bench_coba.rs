@@ -2,7 +2,8 @@
 //! (a one-neuron network) at several steps per submission. Prints a table and, last, one JSON
 //! object. Record results in BENCHMARKS.md with the device name and date.
 //!
-//! `cargo run --release --bin bench_coba -- [--duration 1000] [--repeats 3] [--backends cpu,gpu]`
+//! `cargo run --release --bin bench_coba -- [--duration 1000] [--repeats 3] [--backends cpu,gpu]
+//! [--max-steps-per-dispatch 16]`
 
 use anyhow::Result;
 use clap::Parser;
@@ -21,14 +22,17 @@ struct Args {
     /// Back ends to measure.
     #[arg(long, value_delimiter = ',', default_value = "cpu,gpu")]
     backends: Vec<Backend>,
+    /// Most steps one kernel dispatch advances in the COBA runs (1: step by step).
+    #[arg(long, default_value_t = spikeflow::abi::MAX_STEPS_PER_DISPATCH)]
+    max_steps_per_dispatch: u32,
     /// Steps of the fixed-cost runs.
     #[arg(long, default_value_t = 10_000)]
     fixed_steps: u32,
 }
 
-fn coba_once(backend: Backend, duration: f64) -> Result<(f64, f64, String, usize, f64)> {
+fn coba_once(backend: Backend, duration: f64, per_dispatch: u32) -> Result<(f64, f64, String, usize, f64)> {
     let t0 = Instant::now();
-    let mut sim = Simulation::builder().seed(1).backend(backend).build()?;
+    let mut sim = Simulation::builder().seed(1).backend(backend).max_steps_per_dispatch(per_dispatch).build()?;
     let net = coba(&mut sim, 4000)?;
     sim.record(net.exc, &["spikes"])?;
     sim.record(net.inh, &["spikes"])?;
@@ -54,7 +58,7 @@ fn main() -> Result<()> {
     for &backend in &args.backends {
         let mut best: Option<(f64, f64, String, usize, f64)> = None;
         for _ in 0..args.repeats {
-            let r = coba_once(backend, args.duration)?;
+            let r = coba_once(backend, args.duration, args.max_steps_per_dispatch)?;
             if best.as_ref().is_none_or(|b| r.1 < b.1) {
                 best = Some(r);
             }

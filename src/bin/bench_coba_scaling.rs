@@ -16,6 +16,9 @@ use std::time::Instant;
 
 #[derive(Parser)]
 struct Args {
+    /// Most steps one kernel dispatch advances (1: step by step; the network may allow fewer).
+    #[arg(long, default_value_t = spikeflow::abi::MAX_STEPS_PER_DISPATCH)]
+    max_steps_per_dispatch: u32,
     /// Network sizes (neurons).
     #[arg(long, value_delimiter = ',', default_value = "4000,16000,64000")]
     sizes: Vec<usize>,
@@ -41,7 +44,8 @@ fn main() -> Result<()> {
     };
     for &n in &sizes {
         let t0 = Instant::now();
-        let mut sim = Simulation::builder().seed(args.seed).backend(args.backend).build()?;
+        let mut sim =
+            Simulation::builder().seed(args.seed).backend(args.backend).max_steps_per_dispatch(args.max_steps_per_dispatch).build()?;
         let net = coba_fixed_indegree(&mut sim, n)?;
         sim.record(net.exc, &["spikes"])?;
         sim.record(net.inh, &["spikes"])?;

@@ -13,6 +13,9 @@ use std::time::Instant;
 
 #[derive(Parser)]
 struct Args {
+    /// Most steps one kernel dispatch advances (1: step by step; the network may allow fewer).
+    #[arg(long, default_value_t = spikeflow::abi::MAX_STEPS_PER_DISPATCH)]
+    max_steps_per_dispatch: u32,
     /// Biological time, ms.
     #[arg(long, default_value_t = 1000.0)]
     duration: f64,
@@ -35,7 +38,12 @@ fn main() -> Result<()> {
     let mut best = None;
     for _ in 0..args.repeats.max(1) {
         let t0 = Instant::now();
-        let mut sim = Simulation::builder().dt(1.0).seed(args.seed).backend(args.backend).build()?;
+        let mut sim = Simulation::builder()
+            .dt(1.0)
+            .seed(args.seed)
+            .backend(args.backend)
+            .max_steps_per_dispatch(args.max_steps_per_dispatch)
+            .build()?;
         let net = izhikevich2003_scaled(&mut sim, args.scale)?;
         sim.record(net.cells, &["spikes"])?;
         sim.build_now()?;

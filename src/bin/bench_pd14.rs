@@ -5,7 +5,7 @@
 //! are timed. Prints a summary and, last, one JSON object (issue 7's keys, rates and ISI CVs
 //! keyed L23e … L6i).
 //!
-//! `cargo run --release --bin bench_pd14 -- [--scale 0.1] [--duration 1000] [--backend cpu|gpu]
+//! `cargo run --release --bin bench_pd14 -- [--scale 0.1] [--duration 1000] [--backend cpu|gpu] [--max-steps-per-dispatch 16]
 //!  [--input poisson|dc] [--warmup 0]`
 
 use anyhow::Result;
@@ -17,6 +17,9 @@ use std::time::Instant;
 
 #[derive(Parser)]
 struct Args {
+    /// Most steps one kernel dispatch advances (1: step by step; the network may allow fewer).
+    #[arg(long, default_value_t = spikeflow::abi::MAX_STEPS_PER_DISPATCH)]
+    max_steps_per_dispatch: u32,
     /// Fraction of the full network's neurons (in-degrees kept).
     #[arg(long, default_value_t = 0.1)]
     scale: f64,
@@ -45,7 +48,8 @@ fn main() -> Result<()> {
         other => anyhow::bail!("--input must be poisson or dc (got {other})"),
     };
     let t0 = Instant::now();
-    let mut sim = Simulation::builder().dt(0.1).seed(args.seed).backend(args.backend).build()?;
+    let mut sim =
+        Simulation::builder().dt(0.1).seed(args.seed).backend(args.backend).max_steps_per_dispatch(args.max_steps_per_dispatch).build()?;
     let net = pd14(&mut sim, args.scale, input)?;
     for &p in &net.pops {
         sim.record(p, &["spikes"])?;
