@@ -7,7 +7,7 @@
 
 // One step of neuron i (global index gi): step this_step() of the dispatch's block.
 fn update(i: u32, gi: u32) {
-    let n = pop.n;
+    let n = grp.n;
     record_sample(sample_slot(), i, gi);
     let base = input_base();
 

@@ -81,7 +81,7 @@ fn hh_rhs(c: HhConsts, y: vec4<f32>, g_e: f32, g_i: f32) -> vec4<f32> {
 
 // One step of neuron i (global index gi): step this_step() of the dispatch's block.
 fn update(i: u32, gi: u32) {
-    let n = pop.n;
+    let n = grp.n;
     record_sample(sample_slot(), i, gi);
     let base = input_base();
 

@@ -30,7 +30,7 @@ fn hx_dv(c: AdexConsts, coba_e: bool, coba_i: bool, v: f32, w: f32, x_e: f32, x_
 
 // One step of neuron i (global index gi): step this_step() of the dispatch's block.
 fn update(i: u32, gi: u32) {
-    let n = pop.n;
+    let n = grp.n;
     record_sample(sample_slot(), i, gi);
     let base = input_base();
 

@@ -53,7 +53,7 @@ fn recovery(c: Cell, v: f32, u: f32) -> f32 {
 // slopes and (u + x) − u → x, which change the rounding and part GPU from CPU; fencing the
 // slopes and the step's results leaves every back end the same operations in the same order.
 fn fence(x: f32) -> f32 {
-    return bitcast<f32>(bitcast<u32>(x) | (pop.n >> 31u));
+    return bitcast<f32>(bitcast<u32>(x) | (grp.n >> 31u));
 }
 
 // 1/y for y > 0 with + and × only: a bit-trick seed (relative error < 12 %) and three Newton
@@ -93,7 +93,7 @@ fn rk4(c: Cell, v: f32, u: f32, h: f32, h6: f32) -> vec2<f32> {
 
 // One step of neuron i (global index gi): step this_step() of the dispatch's block.
 fn update(i: u32, gi: u32) {
-    let n = pop.n;
+    let n = grp.n;
     record_sample(sample_slot(), i, gi);
     let base = input_base();
 

@@ -84,9 +84,7 @@ impl StepParams {
 pub struct PopInfo {
     /// First global index.
     pub offset: u32,
-    /// Neurons of the dispatch this population is part of (its kernel group on the GPU, the
-    /// population alone on the CPU): the bound of the thread index and the stride of the
-    /// `[K][n]` parameter and `[S][n]` state layouts.
+    /// Neurons (on the GPU the kernels read the layout's stride from [`GroupInfo::n`]).
     pub n: u32,
     /// Neurons in the global index space.
     pub n_total: u32,
@@ -116,7 +114,7 @@ pub struct PopInfo {
     pub key0: u32,
     /// Philox key, high word.
     pub key1: u32,
-    /// The dispatch's thread index of this population's first neuron (0 on the CPU).
+    /// The group dispatch's thread index of this population's first neuron (0 on the CPU).
     pub group_first: u32,
     /// One past the dispatch's thread index of its last neuron.
     pub group_end: u32,
@@ -124,6 +122,23 @@ pub struct PopInfo {
     pub spike_list_len: u32,
     /// Padding to a multiple of 16 bytes.
     pub _pad: u32,
+}
+
+/// A kernel group's constants (uniform of the neuron kernels: the same for every thread).
+/// Mirrors `GroupInfo` in `shaders/shared/population.wgsl`. Thread i of the group's dispatch is
+/// global neuron `offset + i`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct GroupInfo {
+    /// Global index of the group's first neuron.
+    pub offset: u32,
+    /// Threads of the dispatch: the span of global indices of its populations, padding between
+    /// them included; the stride of the `[K][n]` and `[S][n]` layouts.
+    pub n: u32,
+    /// Neurons in the global index space.
+    pub n_total: u32,
+    /// Ring slots.
+    pub ring_len: u32,
 }
 
 /// Network constants of the propagate kernel. Mirrors `NetInfo` in `shaders/propagate.wgsl`.

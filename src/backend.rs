@@ -85,9 +85,12 @@ pub enum Stage {
     PlasticRate,
 }
 
-/// Populations integrated by one dispatch: all populations of one kernel, in creation order,
-/// except those whose kernel reads a per-population table ([`ModelSpec::reads_table`]), which
-/// are a group each.
+/// Populations integrated by one dispatch: each run of consecutive populations (in creation
+/// order, so also in the global index space) with the same kernel, except that a kernel reading
+/// a per-population table ([`ModelSpec::reads_table`]) gets a dispatch per population.
+/// Consecutive, so that thread i of the dispatch is global neuron `offset + i` and neighbouring
+/// threads read neighbouring words (the padding of up to 31 indices between populations gives
+/// idle threads).
 ///
 /// [`ModelSpec::reads_table`]: crate::model::ModelSpec::reads_table
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,19 +101,16 @@ pub struct KernelGroup {
     pub pops: Vec<usize>,
 }
 
-/// The network's kernel groups, ordered by their first population (so population 0, whose
-/// kernel clears the next step's spike counter, is thread 0 of group 0). Merging populations
-/// of one model into one dispatch is what keeps the dispatches per step few: the PD14
-/// microcircuit's eight populations are one.
+/// The network's kernel groups, in creation order (so population 0, whose kernel clears the
+/// next step's spike counter, is thread 0 of group 0). Merging populations of one model into
+/// one dispatch is what keeps the dispatches per step few: the PD14 microcircuit's eight
+/// populations are one.
 pub fn kernel_groups(net: &BuiltNetwork) -> Vec<KernelGroup> {
     let mut groups: Vec<KernelGroup> = Vec::new();
     for (i, p) in net.pops.iter().enumerate() {
-        let joins = (!p.spec.reads_table)
-            .then(|| groups.iter_mut().find(|g| g.kernel == p.spec.kernel && !net.pops[g.pops[0]].spec.reads_table))
-            .flatten();
-        match joins {
-            Some(g) => g.pops.push(i),
-            None => groups.push(KernelGroup { kernel: p.spec.kernel, pops: vec![i] }),
+        match groups.last_mut() {
+            Some(g) if g.kernel == p.spec.kernel && !p.spec.reads_table => g.pops.push(i),
+            _ => groups.push(KernelGroup { kernel: p.spec.kernel, pops: vec![i] }),
         }
     }
     groups

@@ -12,7 +12,8 @@
 use naga::proc::Layouter;
 use naga::{Expression, Literal, Module, TypeInner};
 use spikeflow::abi::{
-    ConstructParams, NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PoissonInfo, PoissonInputEntry, PopInfo, StepParams,
+    ConstructParams, GroupInfo, NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PoissonInfo, PoissonInputEntry, PopInfo,
+    StepParams,
 };
 use spikeflow::engine::SynSplit;
 use spikeflow::model::{eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, hh_cond_exp};
@@ -92,6 +93,10 @@ fn pop_info_fields() -> Vec<(&'static str, usize)> {
     rust_fields!(PopInfo;
         offset, n, n_total, ring_len, spike_words, flags, rec_base, rec_neurons, rec_nvars,
         rec_interval, rec_vars, stim_base, inv_scale_e, inv_scale_i, key0, key1, group_first, group_end, spike_list_len, _pad)
+}
+
+fn group_info_fields() -> Vec<(&'static str, usize)> {
+    rust_fields!(GroupInfo; offset, n, n_total, ring_len)
 }
 
 fn net_info_fields() -> Vec<(&'static str, usize)> {
@@ -230,6 +235,7 @@ fn host_and_wgsl_struct_layouts_agree() {
             assert!(wgsl_struct(&module, "PopInfo").is_none(), "{kernel} should not import the population bindings");
         } else {
             assert_layout(kernel, &module, "PopInfo", size_of::<PopInfo>(), &pop_info_fields());
+            assert_layout(kernel, &module, "GroupInfo", size_of::<GroupInfo>(), &group_info_fields());
         }
     }
     // Uniform buffers need 16-byte multiples (WGSL's uniform layout rule); the step params must
@@ -237,6 +243,7 @@ fn host_and_wgsl_struct_layouts_agree() {
     for (name, size) in [
         ("StepParams", size_of::<StepParams>()),
         ("PopInfo", size_of::<PopInfo>()),
+        ("GroupInfo", size_of::<GroupInfo>()),
         ("NetInfo", size_of::<NetInfo>()),
         ("SynSplit", size_of::<SynSplit>()),
         ("PlasticInfo", size_of::<PlasticInfo>()),

@@ -27,6 +27,15 @@ struct PopInfo {
     _pad: u32,
 }
 
+// The kernel group's constants, the same for all its threads (uniform: the compiler sees that
+// neighbouring threads read neighbouring words). Mirrors spikeflow::abi::GroupInfo.
+struct GroupInfo {
+    offset: u32,
+    n: u32,
+    n_total: u32,
+    ring_len: u32,
+}
+
 const FLAG_RECORD_SPIKES: u32 = 1u;
 const FLAG_APPEND_SPIKES: u32 = 2u;
 const FLAG_RESET_COUNTS: u32 = 4u;
@@ -49,10 +58,12 @@ const STIM_NOISY: u32 = 2u;
 @group(0) @binding(6) var<storage, read_write> status: array<atomic<u32>>;
 @group(0) @binding(7) var<storage, read> stim: array<u32>;
 
-// One dispatch integrates a kernel group: the populations of one kernel, each a range
-// [group_first, group_end) of the thread index, with parameters and state laid out [K][n] over
-// the whole group (n = the group's neurons). `enter_population` picks the thread's population.
+// One dispatch integrates a kernel group: consecutive populations of one kernel. Thread i is
+// global neuron grp.offset + i; population j owns threads [group_first, group_end) (the global
+// layout's padding between populations are idle threads); parameters and state are laid out
+// [K][grp.n] over the group. `enter_population` picks the thread's population.
 @group(1) @binding(0) var<storage, read> pops: array<PopInfo>;
+@group(1) @binding(5) var<uniform> grp: GroupInfo;
 var<private> pop: PopInfo;
 // The step of the block (StepParams.n_sub steps from step_params.step) being integrated: each
 // thread advances its neuron through the block's steps in order (the loop of each kernel's main).
@@ -67,13 +78,16 @@ fn this_step() -> u32 {
 @group(1) @binding(3) var<storage, read_write> counters: array<u32>;
 @group(1) @binding(4) var<storage, read> extra: array<u32>;
 
-// Make `pop` the population of thread `i`; false when i is past the group's last neuron.
+// Make `pop` the population of thread `i`; false for an idle thread (padding, or past the end).
 fn enter_population(i: u32) -> bool {
+    if (i >= grp.n) {
+        return false;
+    }
     let m = arrayLength(&pops);
     for (var j = 0u; j < m; j++) {
         if (i < pops[j].group_end) {
             pop = pops[j];
-            return true;
+            return i >= pop.group_first;
         }
     }
     return false;
@@ -81,12 +95,12 @@ fn enter_population(i: u32) -> bool {
 
 // Global index of thread i's neuron.
 fn global_index(i: u32) -> u32 {
-    return pop.offset + (i - pop.group_first);
+    return grp.offset + i;
 }
 
 // Kernel parameter `k` of neuron `i` ([K][n] layout).
 fn kp(k: u32, i: u32) -> f32 {
-    return kparams[k * pop.n + i];
+    return kparams[k * grp.n + i];
 }
 
 // Thread 0 of the first group clears the spike counter the next step will fill.
@@ -100,12 +114,12 @@ fn reset_spike_counts(i: u32) {
 
 // First ring index of this step's slot: inputs of (channel, gi) are at base + channel * n_total + gi.
 fn input_base() -> u32 {
-    return (this_step() % pop.ring_len) * 2u * pop.n_total;
+    return (this_step() % grp.ring_len) * 2u * grp.n_total;
 }
 
 // The fixed-point input of `channel` arriving at this step, converted to f32, and the slot cleared.
 fn take_input(base: u32, gi: u32, channel: u32) -> f32 {
-    let idx = base + channel * pop.n_total + gi;
+    let idx = base + channel * grp.n_total + gi;
     let v = atomicLoad(&ring[idx]);
     atomicStore(&ring[idx], 0);
     var inv = pop.inv_scale_e;
@@ -149,7 +163,7 @@ fn record_sample(slot: u32, i: u32, gi: u32) {
     }
     for (var v = 0u; v < pop.rec_nvars; v++) {
         let var_index = (pop.rec_vars >> (8u * v)) & 0xFFu;
-        rec_values[pop.rec_base + (slot * pop.rec_nvars + v) * pop.rec_neurons + r] = state[var_index * pop.n + i];
+        rec_values[pop.rec_base + (slot * pop.rec_nvars + v) * pop.rec_neurons + r] = state[var_index * grp.n + i];
     }
 }
 

@@ -174,6 +174,8 @@ struct GpuGroup {
     extra: wgpu::Buffer,
     /// The members' `PopInfo`s (storage array, group 1 binding 0).
     info: wgpu::Buffer,
+    /// Its `GroupInfo` (uniform, binding 5).
+    group: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
     label: String,
 }
@@ -184,17 +186,16 @@ impl GpuGroup {
     }
 }
 
-/// Interleave the members' `[rows][n_m]` arrays into one `[rows][n]` array over the group.
-fn group_rows<T: Copy + Default>(parts: &[(&[T], u32)], rows: usize, n: u32) -> Vec<T> {
+/// Interleave the members' `[rows][n_m]` arrays, member m from column `first_m`, into one
+/// `[rows][n]` array over the group (padding columns zero).
+fn group_rows<T: Copy + Default>(parts: &[(&[T], u32, u32)], rows: usize, n: u32) -> Vec<T> {
     let n = n as usize;
     let mut out = vec![T::default(); rows * n];
-    let mut first = 0;
-    for &(data, nm) in parts {
-        let nm = nm as usize;
+    for &(data, nm, first) in parts {
+        let (nm, first) = (nm as usize, first as usize);
         for r in 0..rows {
             out[r * n + first..r * n + first + nm].copy_from_slice(&data[r * nm..(r + 1) * nm]);
         }
-        first += nm;
     }
     out
 }
@@ -310,7 +311,14 @@ impl GpuEngine {
         });
         let pop_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.layout.population"),
-            entries: &[storage(0, true), storage(1, true), storage(2, false), storage(3, false), storage(4, true)],
+            entries: &[
+                storage(0, true),
+                storage(1, true),
+                storage(2, false),
+                storage(3, false),
+                storage(4, true),
+                uniform(5, false, std::mem::size_of::<GroupInfo>() as u64),
+            ],
         });
         let propagate_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.layout.propagate"),
@@ -480,33 +488,50 @@ impl GpuEngine {
         let mut group_of = vec![0; net.pops.len()];
         for (g, kg) in kernel_groups(net).into_iter().enumerate() {
             let ps: Vec<_> = kg.pops.iter().map(|&i| &net.pops[i]).collect();
-            let n: u32 = ps.iter().map(|p| p.n).sum();
+            // Consecutive populations: thread i is global neuron offset + i.
+            let offset = ps[0].offset;
+            let firsts: Vec<u32> = ps.iter().map(|p| p.offset - offset).collect();
+            let n: u32 = firsts.last().copied().unwrap_or(0) + ps.last().map_or(0, |p| p.n);
+            let group_info = GroupInfo { offset, n, n_total: net.n_total, ring_len: net.ring_len };
             let rows = |len: usize, p_n: u32| if p_n == 0 { 0 } else { len / p_n as usize };
             let (kparam_rows, state_rows) = (rows(ps[0].kparams.len(), ps[0].n), rows(ps[0].state.len(), ps[0].n));
             let mut members = Vec::with_capacity(ps.len());
             let mut member_infos = Vec::with_capacity(ps.len());
-            let mut first = 0;
-            for (&i, p) in kg.pops.iter().zip(&ps) {
+            for (m, (&i, p)) in kg.pops.iter().zip(&ps).enumerate() {
+                let first = firsts[m];
                 group_of[i] = g;
                 members.push((i, Member { first, n: p.n, state_rows, kparam_rows }));
-                member_infos.push(PopInfo { n, group_first: first, group_end: first + p.n, ..infos[i] });
-                first += p.n;
+                member_infos.push(PopInfo { group_first: first, group_end: first + p.n, ..infos[i] });
             }
             let label = ps.iter().map(|p| p.label.as_str()).collect::<Vec<_>>().join("+");
             let l = |what: &str| format!("spikeflow.{label}.{what}");
-            let kparams = group_rows(&ps.iter().map(|p| (&p.kparams[..], p.n)).collect::<Vec<_>>(), kparam_rows, n);
-            let state = group_rows(&ps.iter().map(|p| (&p.state[..], p.n)).collect::<Vec<_>>(), state_rows, n);
-            let counters = group_rows(&ps.iter().map(|p| (&p.counters[..], p.n)).collect::<Vec<_>>(), 1, n);
+            let at = ps.iter().zip(&firsts);
+            let kparams = group_rows(&at.clone().map(|(p, &f)| (&p.kparams[..], p.n, f)).collect::<Vec<_>>(), kparam_rows, n);
+            let state = group_rows(&at.clone().map(|(p, &f)| (&p.state[..], p.n, f)).collect::<Vec<_>>(), state_rows, n);
+            let counters = group_rows(&at.map(|(p, &f)| (&p.counters[..], p.n, f)).collect::<Vec<_>>(), 1, n);
             check(&l("kparams"), bytes_of(kparams.len()))?;
             check(&l("state"), bytes_of(state.len()))?;
             let extra: &[u32] = if ps.len() == 1 { &ps[0].extra } else { &[0] };
             let info = init(&l("info"), bytemuck::cast_slice(&member_infos), wgpu::BufferUsages::STORAGE);
+            let group_buf = init(&l("group"), bytemuck::bytes_of(&group_info), wgpu::BufferUsages::UNIFORM);
             let kparams = init(&l("kparams"), bytemuck::cast_slice(&kparams), usage_rw);
             let state = init(&l("state"), bytemuck::cast_slice(&state), usage_rw);
             let counters = init(&l("counters"), bytemuck::cast_slice(&counters), usage_rw);
             let extra = init(&l("extra"), bytemuck::cast_slice(extra), usage_rw);
-            let bind_group = Self::pop_bind_group(device, &pop_layout, &label, &info, &kparams, &state, &counters, &extra);
-            groups.push(GpuGroup { kernel: kg.kernel, n, members, kparams, state, counters, extra, info, bind_group, label });
+            let bind_group = Self::pop_bind_group(device, &pop_layout, &label, [&info, &kparams, &state, &counters, &extra, &group_buf]);
+            groups.push(GpuGroup {
+                kernel: kg.kernel,
+                n,
+                members,
+                kparams,
+                state,
+                counters,
+                extra,
+                info,
+                group: group_buf,
+                bind_group,
+                label,
+            });
         }
         ctx.take_error()?;
         Ok(Self {
@@ -532,28 +557,12 @@ impl GpuEngine {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn pop_bind_group(
-        device: &wgpu::Device,
-        layout: &wgpu::BindGroupLayout,
-        label: &str,
-        info: &wgpu::Buffer,
-        kparams: &wgpu::Buffer,
-        state: &wgpu::Buffer,
-        counters: &wgpu::Buffer,
-        extra: &wgpu::Buffer,
-    ) -> wgpu::BindGroup {
-        device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(&format!("spikeflow.{label}.bind")),
-            layout,
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: info.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 1, resource: kparams.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 2, resource: state.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 3, resource: counters.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 4, resource: extra.as_entire_binding() },
-            ],
-        })
+    /// The group-1 bind group of a kernel group: its `PopInfo` table, kernel parameters, state,
+    /// counters, table and `GroupInfo`, in binding order.
+    fn pop_bind_group(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, label: &str, buffers: [&wgpu::Buffer; 6]) -> wgpu::BindGroup {
+        let entries: Vec<_> =
+            buffers.iter().enumerate().map(|(k, b)| wgpu::BindGroupEntry { binding: k as u32, resource: b.as_entire_binding() }).collect();
+        device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(&format!("spikeflow.{label}.bind")), layout, entries: &entries })
     }
 
     /// Copy `sources` (buffer, bytes from its start) to mappable buffers, submit `encoder`, wait, and read.
@@ -725,8 +734,12 @@ impl Engine for GpuEngine {
                     contents: &data,
                     usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
                 });
-                g.bind_group =
-                    Self::pop_bind_group(device, &self.pop_layout, &g.label, &g.info, &g.kparams, &g.state, &g.counters, &g.extra);
+                g.bind_group = Self::pop_bind_group(
+                    device,
+                    &self.pop_layout,
+                    &g.label,
+                    [&g.info, &g.kparams, &g.state, &g.counters, &g.extra, &g.group],
+                );
             } else if !extra.is_empty() {
                 queue.write_buffer(&g.extra, 0, bytemuck::cast_slice(extra));
             }
