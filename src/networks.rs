@@ -3,6 +3,7 @@
 
 use crate::prelude::*;
 use crate::Error;
+use crate::ProjectionId;
 
 /// The COBA network handles.
 #[derive(Debug, Clone, Copy)]
@@ -24,7 +25,7 @@ pub struct Coba {
 /// 2 of 12 seeds silent after it, while 100 ms ignited all 12 (14–16 Hz, ISI CV ≈ 1.4). A
 /// stronger kick (p = 0.1) synchronises the network and it falls silent.
 pub fn coba(sim: &mut Simulation, n: usize) -> Result<Coba, Error> {
-    let net = coba_with(sim, n, 0.02)?;
+    let net = coba_with(sim, n, 0.02, 1.0)?;
     Ok(Coba { exc: net.exc, inh: net.inh })
 }
 
@@ -37,6 +38,8 @@ pub struct CobaScaled {
     pub inh: PopulationId,
     /// The 20 Poisson kick sources (100 Hz for the first 100 ms).
     pub kick: PopulationId,
+    /// The recurrent projections: exc→exc, exc→inh, inh→exc, inh→inh.
+    pub recurrent: [ProjectionId; 4],
 }
 
 /// [`coba`] with `n` neurons at the in-degree of the 4000-neuron network: p = 80 / n, so each
@@ -44,13 +47,26 @@ pub struct CobaScaled {
 /// of issue 7: the work per spike stays the same, the number of spikes grows with `n`). The
 /// kick sources keep p = 0.01 (0.2 kick synapses per cell on average). `n ≥ 4000`.
 pub fn coba_fixed_indegree(sim: &mut Simulation, n: usize) -> Result<CobaScaled, Error> {
-    if n < 4000 {
-        return Err(Error::Invalid { what: "coba_fixed_indegree.n".into(), rule: format!("must be ≥ 4000 (got {n})") });
-    }
-    coba_with(sim, n, 80.0 / n as f64)
+    coba_indegree(sim, n, 80.0)
 }
 
-fn coba_with(sim: &mut Simulation, n: usize, p_connect: f64) -> Result<CobaScaled, Error> {
+/// [`coba`] with `n` neurons and on average `k` recurrent inputs per cell (p = k / n), the
+/// recurrent weights scaled by 80 / k so that the mean conductance a cell receives at a given
+/// rate is that of the 4000-neuron network (the Vogels–Abbott network at 1e5 neurons and 1e9
+/// synapses is `n` = 1e5, `k` = 1e4). `k` = 80 is [`coba_fixed_indegree`], the same synapses
+/// and weights to the bit. `n ≥ 4000`, 1 ≤ `k` ≤ `n`.
+pub fn coba_indegree(sim: &mut Simulation, n: usize, k: f64) -> Result<CobaScaled, Error> {
+    if n < 4000 {
+        return Err(Error::Invalid { what: "coba_indegree.n".into(), rule: format!("must be ≥ 4000 (got {n})") });
+    }
+    if !(k.is_finite() && k >= 1.0 && k <= n as f64) {
+        return Err(Error::Invalid { what: "coba_indegree.k".into(), rule: format!("must be in [1, n = {n}] (got {k})") });
+    }
+    coba_with(sim, n, k / n as f64, 80.0 / k)
+}
+
+/// `w_scale` multiplies the recurrent weights (4 and 51 nS).
+fn coba_with(sim: &mut Simulation, n: usize, p_connect: f64, w_scale: f64) -> Result<CobaScaled, Error> {
     let n_exc = n * 4 / 5;
     let n_inh = n - n_exc;
     let cell = IfCondExp {
@@ -74,18 +90,20 @@ fn coba_with(sim: &mut Simulation, n: usize, p_connect: f64) -> Result<CobaScale
     )?;
     let dt = sim.dt();
     let conn = Connector::fixed_probability(p_connect).allow_self_connections(false);
+    let mut recurrent = Vec::with_capacity(4);
     for (pre, post, w, r, name) in [
         (exc, exc, 0.004, Receptor::Excitatory, "exc->exc"),
         (exc, inh, 0.004, Receptor::Excitatory, "exc->inh"),
         (inh, exc, 0.051, Receptor::Inhibitory, "inh->exc"),
         (inh, inh, 0.051, Receptor::Inhibitory, "inh->inh"),
     ] {
-        sim.connect(Projection::new(pre, post, conn.clone(), StaticSynapse::new(w, dt)).receptor(r).label(name))?;
+        recurrent.push(sim.connect(Projection::new(pre, post, conn.clone(), StaticSynapse::new(w * w_scale, dt)).receptor(r).label(name))?);
     }
     for (post, name) in [(exc, "kick->exc"), (inh, "kick->inh")] {
         sim.connect(Projection::new(kick, post, Connector::fixed_probability(0.01), StaticSynapse::new(0.1, dt)).label(name))?;
     }
-    Ok(CobaScaled { exc, inh, kick })
+    let recurrent = [recurrent[0], recurrent[1], recurrent[2], recurrent[3]];
+    Ok(CobaScaled { exc, inh, kick, recurrent })
 }
 
 /// The eight populations of [`pd14`], in the order of the published tables.

@@ -4,7 +4,9 @@
 
 mod common;
 use common::*;
-use spikeflow::networks::{coba_fixed_indegree, izhikevich2003, izhikevich2003_scaled, pd14, pd14_synapse_count, Pd14Input, PD14_SIZES};
+use spikeflow::networks::{
+    coba_fixed_indegree, coba_indegree, izhikevich2003, izhikevich2003_scaled, pd14, pd14_synapse_count, Pd14Input, PD14_SIZES,
+};
 use spikeflow::prelude::*;
 
 fn bits(x: &[f32]) -> Vec<u32> {
@@ -124,7 +126,11 @@ fn network_builders_refuse_bad_sizes() {
         assert!(e.contains("izhikevich2003.scale"), "{e}");
     }
     let e = coba_fixed_indegree(&mut sim, 1000).unwrap_err().to_string();
-    assert!(e.contains("coba_fixed_indegree.n") && e.contains("4000"), "{e}");
+    assert!(e.contains("coba_indegree.n") && e.contains("4000"), "{e}");
+    for k in [0.5, 5000.0, f64::NAN] {
+        let e = coba_indegree(&mut sim, 4000, k).unwrap_err().to_string();
+        assert!(e.contains("coba_indegree.k") && e.contains("[1, n = 4000]"), "{e}");
+    }
 }
 
 #[test]
@@ -139,6 +145,34 @@ fn coba_scaling_keeps_the_in_degree() {
             let per_cell = synapses as f64 / n as f64;
             // 80 recurrent inputs per cell (± a few %) plus 0.2 kick synapses.
             assert!((77.0..84.0).contains(&per_cell), "{backend} N {n}: {per_cell} synapses per cell");
+        }
+    }
+}
+
+/// `coba_indegree(n, k)`: k inputs per cell with weights × 80/k; k = 80 is
+/// `coba_fixed_indegree` to the bit.
+#[test]
+fn coba_indegree_scales_weights_with_the_in_degree() {
+    for backend in BACKENDS {
+        let mut a = sim(backend, 0.1, 3).build().unwrap();
+        let na = coba_indegree(&mut a, 4000, 80.0).unwrap();
+        let mut b = sim(backend, 0.1, 3).build().unwrap();
+        let nb = coba_fixed_indegree(&mut b, 4000).unwrap();
+        for (pa, pb) in na.recurrent.iter().zip(&nb.recurrent) {
+            assert_eq!(a.connections(*pa).unwrap(), b.connections(*pb).unwrap(), "{backend}: k = 80 differs from coba_fixed_indegree");
+        }
+        let mut c = sim(backend, 0.1, 3).build().unwrap();
+        let nc = coba_indegree(&mut c, 4000, 400.0).unwrap();
+        for (proj, w) in nc.recurrent.iter().zip([0.004, 0.004, 0.051, 0.051]) {
+            let syn = c.connections(*proj).unwrap();
+            let n_post = if proj == &nc.recurrent[0] || proj == &nc.recurrent[2] { 3200.0 } else { 800.0 };
+            let n_pre = if proj.index() < nc.recurrent[2].index() { 3200.0 } else { 800.0 };
+            // p = 400/4000 = 0.1 of the pre cells (no self-connections onto the same population).
+            let per_cell = syn.len() as f64 / n_post;
+            assert!((per_cell / (0.1 * n_pre) - 1.0).abs() < 0.03, "{backend}: {per_cell} inputs per cell from {n_pre} cells");
+            for s in &syn {
+                assert!((s.weight - w * 0.2).abs() <= 1e-6 * w, "{backend}: weight {} instead of {}", s.weight, w * 0.2);
+            }
         }
     }
 }

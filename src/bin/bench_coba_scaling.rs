@@ -4,13 +4,17 @@
 //! line per size and one JSON object per size; the last line is the largest size's object
 //! (issue 7's keys).
 //!
+//! `--in-degree K` gives each cell K recurrent inputs instead (p = K / N, weights × 80 / K:
+//! `networks::coba_indegree`); the Vogels–Abbott network at 1e5 neurons and 1e9 synapses is
+//! `--sizes 100000 --in-degree 10000`.
+//!
 //! `cargo run --release --bin bench_coba_scaling -- [--sizes 4000,16000,64000] [--duration 1000]
-//!  [--backend cpu|gpu] [--scale S]` (`--scale S`: the single size 4000·S)
+//!  [--backend cpu|gpu] [--scale S] [--in-degree 80]` (`--scale S`: the single size 4000·S)
 
 use anyhow::Result;
 use clap::Parser;
 use spikeflow::bench_report::report;
-use spikeflow::networks::coba_fixed_indegree;
+use spikeflow::networks::coba_indegree;
 use spikeflow::prelude::*;
 use std::time::Instant;
 
@@ -25,6 +29,13 @@ struct Args {
     /// One size, 4000 · scale (overrides --sizes).
     #[arg(long)]
     scale: Option<f64>,
+    /// Recurrent inputs per cell (p = K / N; the recurrent weights are scaled by 80 / K).
+    #[arg(long, default_value_t = 80.0)]
+    in_degree: f64,
+    /// Constant current into every cell, nA (`i_offset`; 0: the network as published, which
+    /// sustains its activity only at in-degree 80).
+    #[arg(long, default_value_t = 0.0)]
+    i_offset: f64,
     /// Biological time, ms.
     #[arg(long, default_value_t = 1000.0)]
     duration: f64,
@@ -46,7 +57,11 @@ fn main() -> Result<()> {
         let t0 = Instant::now();
         let mut sim =
             Simulation::builder().seed(args.seed).backend(args.backend).max_steps_per_dispatch(args.max_steps_per_dispatch).build()?;
-        let net = coba_fixed_indegree(&mut sim, n)?;
+        let net = coba_indegree(&mut sim, n, args.in_degree)?;
+        if args.i_offset != 0.0 {
+            sim.set(net.exc, "i_offset", args.i_offset)?;
+            sim.set(net.inh, "i_offset", args.i_offset)?;
+        }
         sim.record(net.exc, &["spikes"])?;
         sim.record(net.inh, &["spikes"])?;
         sim.record(net.kick, &["spikes"])?;
