@@ -120,8 +120,16 @@ pub struct PopInfo {
     pub group_end: u32,
     /// Words of one spike list (steps per dispatch × n_total).
     pub spike_list_len: u32,
-    /// Padding to a multiple of 16 bytes.
+    /// Padding.
     pub _pad: u32,
+    /// First of the population's entries in its kernel group's Poisson-input table (GPU only).
+    pub poisson_begin: u32,
+    /// One past its last entry there (`poisson_begin`: none).
+    pub poisson_end: u32,
+    /// Padding to a multiple of 16 bytes.
+    pub _pad1: u32,
+    /// Padding.
+    pub _pad2: u32,
 }
 
 /// A kernel group's constants (uniform of the neuron kernels: the same for every thread).
@@ -389,7 +397,7 @@ pub struct ConstructParams {
 
 /// One Poisson input: every step in `[start, stop)`, each neuron `first..first + n` (global
 /// indices) receives k ~ Poisson(lambda) events of fixed-point weight `w_fixed` on `channel`
-/// (k ≤ `k_max`). Mirrors `PoissonInputEntry` in `shaders/poisson_input.wgsl`.
+/// (k ≤ `k_max`). Mirrors `PoissonInputEntry` in `shaders/shared/poisson_input.wgsl`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Pod, Zeroable)]
 pub struct PoissonInputEntry {
@@ -419,8 +427,9 @@ pub struct PoissonInputEntry {
     pub pad1: u32,
 }
 
-/// Constants of the `poisson_input` kernel. Mirrors `PoissonInfo` in
-/// `shaders/poisson_input.wgsl`.
+/// Constants of the CPU back end's `poisson_input` pass (`cpu::poisson_input`). On the GPU the
+/// integrate kernels draw the Poisson events themselves and read these from `GroupInfo` and
+/// `PopInfo`; the struct is not shared with WGSL.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Pod, Zeroable)]
 pub struct PoissonInfo {

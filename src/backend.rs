@@ -65,7 +65,8 @@ pub enum EngineError {
 /// One stage of a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// Add this step's Poisson input events to the ring slot the integrate kernels take.
+    /// Add this step's Poisson input events to the ring slot the integrate kernels take (the CPU
+    /// back end; the GPU draws them inside `Integrate`, see `engine::gpu_schedule`).
     PoissonInput,
     /// Run kernel group `group`'s kernel over all its populations ([`kernel_groups`]): take
     /// their inputs, integrate, threshold, reset, emit spikes.

@@ -100,6 +100,10 @@ impl ChunkLayout {
                     group_end: p.n,
                     spike_list_len: self.spike_list_len(net),
                     _pad: 0,
+                    poisson_begin: 0,
+                    poisson_end: 0,
+                    _pad1: 0,
+                    _pad2: 0,
                 }
             })
             .collect()

@@ -11,6 +11,7 @@ const SHARED: &[(&str, &str)] = &[
     ("population", include_str!("../shaders/shared/population.wgsl")),
     ("plastic", include_str!("../shaders/shared/plastic.wgsl")),
     ("adex", include_str!("../shaders/shared/adex.wgsl")),
+    ("poisson_input", include_str!("../shaders/shared/poisson_input.wgsl")),
 ];
 
 /// The kernels, one per file, named like their CPU mirrors in [`crate::cpu`].
@@ -28,7 +29,6 @@ pub const KERNELS: &[(&str, &str)] = &[
     ("spike_source_array", include_str!("../shaders/spike_source_array.wgsl")),
     ("propagate", include_str!("../shaders/propagate.wgsl")),
     ("construct", include_str!("../shaders/construct.wgsl")),
-    ("poisson_input", include_str!("../shaders/poisson_input.wgsl")),
     ("plastic_window", include_str!("../shaders/plastic_window.wgsl")),
     ("plastic_arrive", include_str!("../shaders/plastic_arrive.wgsl")),
     ("plastic_post", include_str!("../shaders/plastic_post.wgsl")),

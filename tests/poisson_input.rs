@@ -1,7 +1,9 @@
 //! PoissonInput (NEST's poisson_generator one-to-one, Brian2's PoissonInput), on both back ends:
 //! * the mean synaptic conductance it produces is rate · weight · tau_syn (shot noise),
 //!   for excitatory and inhibitory receptors, and nothing arrives outside [start, stop);
-//! * the CPU and GPU back ends give the same traces bit for bit;
+//! * the CPU and GPU back ends give the same traces bit for bit — also where the GPU draws the
+//!   events inside kernel groups of several populations and models, for inputs on parts of
+//!   populations, with recurrent synapses adding to the same inputs, in blocks of several steps;
 //! * the count per step has the Poisson mean and variance;
 //! * bad rates, weights and times are refused with the field named;
 //! * weights set between runs leave room in the fixed-point input for the Poisson events.
@@ -46,6 +48,60 @@ fn mean_conductance_is_rate_times_weight_times_tau_and_back_ends_agree() {
     let gi = mean(&cpu_i, 50..150, 1000, 4000);
     assert!((gi - 0.05).abs() < 0.05 * 0.03, "mean gsyn_inh {gi} µS, expected 0.05");
     assert_eq!(mean(&cpu_i, 0..50, 0, 4000), 0.0, "inhibitory input outside its view");
+}
+
+/// Three kernel groups (two IF_curr_exp populations, an Izhikevich one, an IF_cond_exp one),
+/// Poisson inputs on a slice of one population, across a whole one, on both channels, and a
+/// recurrent projection (shortest delay 0.3 ms: blocks of 4 steps); every cell's v and spikes.
+fn grouped_run(backend: Backend) -> (Vec<Vec<u32>>, Vec<Vec<f64>>) {
+    let mut sim = sim(backend, 0.1, 9).build().unwrap();
+    let a = sim.create(Population::new(40, IfCurrExp::default()).label("a")).unwrap();
+    let b = sim.create(Population::new(33, IfCurrExp { tau_m: 15.0.into(), ..Default::default() }).label("b")).unwrap();
+    let c = sim.create(Population::new(20, Izhikevich::default()).label("c")).unwrap();
+    let d = sim.create(Population::new(25, IfCondExp::default()).label("d")).unwrap();
+    sim.add_poisson_input(PoissonInput::new(8000.0, 0.09), a.slice(5..37)).unwrap();
+    sim.add_poisson_input(PoissonInput::new(6000.0, 0.1).between(10.0, 150.0), b).unwrap();
+    sim.add_poisson_input(PoissonInput::new(3000.0, -0.05).receptor(Receptor::Inhibitory), b.slice(0..20)).unwrap();
+    sim.add_poisson_input(PoissonInput::new(2000.0, 0.004), c).unwrap();
+    sim.add_poisson_input(PoissonInput::new(5000.0, 0.003), d).unwrap();
+    sim.add_poisson_input(PoissonInput::new(1000.0, 0.002).receptor(Receptor::Inhibitory), d.slice(10..25)).unwrap();
+    sim.connect(Projection::new(a, d, Connector::fixed_probability(0.3), StaticSynapse::new(0.002, 0.3))).unwrap();
+    sim.connect(Projection::new(b, a, Connector::fixed_probability(0.2), StaticSynapse::new(0.2, 0.5))).unwrap();
+    let mut spikes = Vec::new();
+    let mut v = Vec::new();
+    for p in [a, b, c, d] {
+        sim.record(p, &["spikes", "v"]).unwrap();
+    }
+    sim.run(200.0).unwrap();
+    for p in [a, b, c, d] {
+        let seg = sim.get_data(p).unwrap();
+        spikes.extend(seg.spiketrains.iter().map(|t| t.times.iter().map(|x| (x * 10.0).round() as u32).collect::<Vec<_>>()));
+        v.extend(
+            seg.analogsignals
+                .iter()
+                .find(|s| s.name == "v")
+                .unwrap()
+                .data
+                .iter()
+                .map(|row| row.iter().map(|&x| f64::from(x)).collect::<Vec<_>>()),
+        );
+    }
+    (spikes, v)
+}
+
+#[test]
+fn inputs_drawn_inside_kernel_groups_match_the_cpu_bit_for_bit() {
+    let (cpu_s, cpu_v) = grouped_run(Backend::Cpu);
+    let (gpu_s, gpu_v) = grouped_run(Backend::Gpu);
+    let total: usize = cpu_s.iter().map(Vec::len).sum();
+    assert!(total > 200, "the inputs should drive the cells to fire ({total} spikes)");
+    assert_eq!(cpu_s, gpu_s, "spikes differ between back ends");
+    let bits = |t: &Vec<Vec<f64>>| t.iter().flatten().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&cpu_v), bits(&gpu_v), "v differs between back ends");
+    // Cells of `a` outside the input's slice (0..5, 37..40) receive only recurrent input from b.
+    let mean = |cells: &[usize]| cells.iter().map(|&i| cpu_s[i].len()).sum::<usize>() as f64 / cells.len() as f64;
+    let (inside, outside) = (mean(&(5..37).collect::<Vec<_>>()), mean(&[0, 1, 2, 3, 4, 37, 38, 39]));
+    assert!(inside > 2.0 * outside + 1.0, "cells of a with Poisson input fire {inside} spikes, without {outside}");
 }
 
 #[test]

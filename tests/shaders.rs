@@ -12,8 +12,7 @@
 use naga::proc::Layouter;
 use naga::{Expression, Literal, Module, TypeInner};
 use spikeflow::abi::{
-    ConstructParams, GroupInfo, NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PoissonInfo, PoissonInputEntry, PopInfo,
-    StepParams,
+    ConstructParams, GroupInfo, NetInfo, NeuronTrace, PlasticInfo, PlasticRule, PlasticState, PoissonInputEntry, PopInfo, StepParams,
 };
 use spikeflow::engine::SynSplit;
 use spikeflow::model::{eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, hh_cond_exp};
@@ -38,10 +37,6 @@ macro_rules! k_consts {
 
 fn poisson_entry_fields() -> Vec<(&'static str, usize)> {
     rust_fields!(PoissonInputEntry; first, n, channel, k_max, w_fixed, lambda, p0, start, stop, stream, pad0, pad1)
-}
-
-fn poisson_info_fields() -> Vec<(&'static str, usize)> {
-    rust_fields!(PoissonInfo; n_entries, n_total, ring_len, key0, key1, pad0, pad1, pad2)
 }
 
 fn construct_params_fields() -> Vec<(&'static str, usize)> {
@@ -81,7 +76,8 @@ fn construct_constants_match() {
     for (name, value) in expected {
         assert_eq!(all.get(name).copied(), Some(i64::from(value)), "construct.wgsl {name} vs Rust {value}");
     }
-    let poisson = int_constants(&validate("poisson_input").unwrap(), "STREAM_");
+    // PoissonInput events are drawn by every integrate kernel (shared/poisson_input.wgsl).
+    let poisson = int_constants(&validate("integrate_if_curr_exp").unwrap(), "STREAM_");
     assert_eq!(poisson.get("STREAM_POISSON_INPUT").copied(), Some(i64::from(kernel_stream::POISSON_INPUT)));
 }
 
@@ -92,7 +88,8 @@ fn step_params_fields() -> Vec<(&'static str, usize)> {
 fn pop_info_fields() -> Vec<(&'static str, usize)> {
     rust_fields!(PopInfo;
         offset, n, n_total, ring_len, spike_words, flags, rec_base, rec_neurons, rec_nvars,
-        rec_interval, rec_vars, stim_base, inv_scale_e, inv_scale_i, key0, key1, group_first, group_end, spike_list_len, _pad)
+        rec_interval, rec_vars, stim_base, inv_scale_e, inv_scale_i, key0, key1, group_first, group_end, spike_list_len, _pad,
+        poisson_begin, poisson_end, _pad1, _pad2)
 }
 
 fn group_info_fields() -> Vec<(&'static str, usize)> {
@@ -224,10 +221,6 @@ fn host_and_wgsl_struct_layouts_agree() {
             assert_layout(kernel, &module, "NetInfo", size_of::<NetInfo>(), &net_info_fields());
             assert_layout(kernel, &module, "SynSplit", size_of::<SynSplit>(), &syn_split_fields());
             assert!(wgsl_struct(&module, "PopInfo").is_none(), "propagate should not import the population bindings");
-        } else if *kernel == "poisson_input" {
-            assert_layout(kernel, &module, "PoissonInputEntry", size_of::<PoissonInputEntry>(), &poisson_entry_fields());
-            assert_layout(kernel, &module, "PoissonInfo", size_of::<PoissonInfo>(), &poisson_info_fields());
-            assert!(wgsl_struct(&module, "PopInfo").is_none(), "poisson_input should not import the population bindings");
         } else if kernel.starts_with("plastic_") {
             for (name, size, fields) in plastic_structs() {
                 assert_layout(kernel, &module, name, size, &fields);
@@ -236,6 +229,7 @@ fn host_and_wgsl_struct_layouts_agree() {
         } else {
             assert_layout(kernel, &module, "PopInfo", size_of::<PopInfo>(), &pop_info_fields());
             assert_layout(kernel, &module, "GroupInfo", size_of::<GroupInfo>(), &group_info_fields());
+            assert_layout(kernel, &module, "PoissonInputEntry", size_of::<PoissonInputEntry>(), &poisson_entry_fields());
         }
     }
     // Uniform buffers need 16-byte multiples (WGSL's uniform layout rule); the step params must
@@ -248,7 +242,6 @@ fn host_and_wgsl_struct_layouts_agree() {
         ("SynSplit", size_of::<SynSplit>()),
         ("PlasticInfo", size_of::<PlasticInfo>()),
         ("ConstructParams", size_of::<ConstructParams>()),
-        ("PoissonInfo", size_of::<PoissonInfo>()),
         ("PoissonInputEntry", size_of::<PoissonInputEntry>()),
     ] {
         assert_eq!(size % 16, 0, "{name} is {size} bytes, not a multiple of 16");
@@ -318,7 +311,6 @@ fn kernel_parameter_constants_match_the_models() {
         ("plastic_post", vec![], 0),
         ("plastic_rate", vec![], 0),
         ("construct", vec![], 0),
-        ("poisson_input", vec![], 0),
     ];
     // Every kernel is covered.
     for (kernel, _) in KERNELS {

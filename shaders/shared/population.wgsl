@@ -2,6 +2,7 @@
 // Group 0: engine-wide buffers; group 1: one population. Mirrors spikeflow::cpu::population.
 #import step
 #import philox
+#import poisson_input
 
 // Mirrors spikeflow::abi::PopInfo.
 struct PopInfo {
@@ -25,6 +26,10 @@ struct PopInfo {
     group_end: u32,
     spike_list_len: u32,
     _pad: u32,
+    poisson_begin: u32,
+    poisson_end: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 // The kernel group's constants, the same for all its threads (uniform: the compiler sees that
@@ -77,6 +82,10 @@ fn this_step() -> u32 {
 @group(1) @binding(2) var<storage, read_write> state: array<f32>;
 @group(1) @binding(3) var<storage, read_write> counters: array<u32>;
 @group(1) @binding(4) var<storage, read> extra: array<u32>;
+// The Poisson inputs reaching the group's neurons, population by population (each entry clipped
+// to one population, whose entries are PopInfo.poisson_begin .. poisson_end; one entry of n = 0
+// when there are none).
+@group(1) @binding(6) var<storage, read> poisson_entries: array<PoissonInputEntry>;
 
 // Make `pop` the population of thread `i`; false for an idle thread (padding, or past the end).
 fn enter_population(i: u32) -> bool {
@@ -118,10 +127,15 @@ fn input_base() -> u32 {
 }
 
 // The fixed-point input of `channel` arriving at this step, converted to f32, and the slot cleared.
+// The neuron's PoissonInput events of this step are added here (shared/poisson_input.wgsl).
 fn take_input(base: u32, gi: u32, channel: u32) -> f32 {
     let idx = base + channel * grp.n_total + gi;
-    let v = atomicLoad(&ring[idx]);
+    var v = atomicLoad(&ring[idx]);
     atomicStore(&ring[idx], 0);
+    let key = vec2<u32>(pop.key0, pop.key1);
+    for (var j = pop.poisson_begin; j < pop.poisson_end; j++) {
+        v = v + poisson_events(poisson_entries[j], this_step(), gi, channel, key);
+    }
     var inv = pop.inv_scale_e;
     if (channel == 1u) {
         inv = pop.inv_scale_i;

@@ -1,7 +1,8 @@
-//! Mirror of `shaders/poisson_input.wgsl`: each step, every target neuron of each Poisson
-//! input receives k ~ Poisson(lambda) events, k · w_fixed added to this step's ring slot.
-//! The shader runs one thread per neuron over the entries; here entries are the outer loop —
-//! the same integer sums in any order.
+//! Mirror of `shaders/shared/poisson_input.wgsl`: each step, every target neuron of each
+//! Poisson input receives k ~ Poisson(lambda) events, k · w_fixed added to this step's ring
+//! slot. On the GPU each integrate thread adds its own neuron's events as it takes its input
+//! (no pass of its own); here a pass over the entries before the integrate kernels — the same
+//! draws and the same integer sums in any order.
 
 use crate::abi::{PoissonInfo, PoissonInputEntry, StepParams};
 use crate::random::{kernel_stream, philox4x32, u01_f32};

@@ -176,6 +176,8 @@ struct GpuGroup {
     info: wgpu::Buffer,
     /// Its `GroupInfo` (uniform, binding 5).
     group: wgpu::Buffer,
+    /// The Poisson inputs reaching its neurons (binding 6; [`group_poisson_entries`]).
+    poisson: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
     label: String,
 }
@@ -200,6 +202,35 @@ fn group_rows<T: Copy + Default>(parts: &[(&[T], u32, u32)], rows: usize, n: u32
     out
 }
 
+/// A kernel group's Poisson-input table: for each member population (global neurons
+/// `offset..offset + n`, in group order) the entries of `table` that reach it, clipped to it, in
+/// table order, and that population's range of the result. One entry of `n = 0` when no entry
+/// reaches the group (a storage binding cannot be empty). The group's integrate kernel adds
+/// their events in `take_input` (`shaders/shared/poisson_input.wgsl`).
+pub(crate) fn group_poisson_entries(table: &[PoissonInputEntry], members: &[(u32, u32)]) -> (Vec<PoissonInputEntry>, Vec<(u32, u32)>) {
+    let mut out = Vec::new();
+    let mut ranges = Vec::with_capacity(members.len());
+    for &(offset, n) in members {
+        let begin = out.len() as u32;
+        out.extend(table.iter().filter_map(|e| {
+            let (a, b) = (e.first.max(offset), (e.first + e.n).min(offset + n));
+            (a < b).then(|| PoissonInputEntry { first: a, n: b - a, ..*e })
+        }));
+        ranges.push((begin, out.len() as u32));
+    }
+    if out.is_empty() {
+        out.push(PoissonInputEntry::default());
+    }
+    (out, ranges)
+}
+
+/// The GPU's schedule of a block: [`step_schedule`] without [`Stage::PoissonInput`], whose
+/// events each integrate thread draws for its own neuron as it takes its input (one dispatch
+/// fewer per block; the same integer sums as the CPU back end's separate pass).
+pub fn gpu_schedule(net: &BuiltNetwork) -> Vec<Stage> {
+    step_schedule(net).into_iter().filter(|s| *s != Stage::PoissonInput).collect()
+}
+
 /// Runs a built network's kernels on a wgpu device.
 pub(crate) struct GpuEngine {
     ctx: GpuContext,
@@ -219,10 +250,6 @@ pub(crate) struct GpuEngine {
     status: wgpu::Buffer,
     global_bg: wgpu::BindGroup,
     propagate_bg: Option<wgpu::BindGroup>,
-    /// The Poisson-input table's group (group 1 of `poisson_input`), when the network has one.
-    poisson_bg: Option<wgpu::BindGroup>,
-    /// Neurons in the global index space.
-    n_total: u32,
     /// Static synapses and their fixed-point weights (read and written between runs), split
     /// across up to [`MAX_SYN_BUFFERS`] buffers; empty without static synapses.
     syn_buffers: Vec<SynBuffer>,
@@ -318,6 +345,7 @@ impl GpuEngine {
                 storage(3, false),
                 storage(4, true),
                 uniform(5, false, std::mem::size_of::<GroupInfo>() as u64),
+                storage(6, true),
             ],
         });
         let propagate_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -361,38 +389,6 @@ impl GpuEngine {
         if net.n_static_synapses() > 0 {
             make("propagate", &propagate_pipeline_layout)?;
         }
-        // Poisson inputs: group 0 is the engine-wide group (step params, ring), group 1 the table.
-        let poisson_bg = if net.poisson.is_empty() {
-            None
-        } else {
-            check("spikeflow.poisson_inputs", (net.poisson.len() * std::mem::size_of::<PoissonInputEntry>()) as u64)?;
-            let poisson_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                label: Some("spikeflow.layout.poisson_input"),
-                entries: &[uniform(0, false, std::mem::size_of::<PoissonInfo>() as u64), storage(1, true)],
-            });
-            let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some("spikeflow.pipeline_layout.poisson_input"),
-                bind_group_layouts: &[Some(&global_layout), Some(&poisson_layout)],
-                immediate_size: 0,
-            });
-            make("poisson_input", &pl)?;
-            let info = net.poisson_info();
-            let info_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("spikeflow.poisson_input.info"),
-                contents: bytemuck::bytes_of(&info),
-                usage: wgpu::BufferUsages::UNIFORM,
-            });
-            let table = init("spikeflow.poisson_inputs", bytemuck::cast_slice(&net.poisson), usage_rw);
-            Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("spikeflow.bind.poisson_input"),
-                layout: &poisson_layout,
-                entries: &[
-                    wgpu::BindGroupEntry { binding: 0, resource: info_buf.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 1, resource: table.as_entire_binding() },
-                ],
-            }))
-        };
-
         let global_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("spikeflow.bind.global"),
             layout: &global_layout,
@@ -495,13 +491,15 @@ impl GpuEngine {
             let group_info = GroupInfo { offset, n, n_total: net.n_total, ring_len: net.ring_len };
             let rows = |len: usize, p_n: u32| if p_n == 0 { 0 } else { len / p_n as usize };
             let (kparam_rows, state_rows) = (rows(ps[0].kparams.len(), ps[0].n), rows(ps[0].state.len(), ps[0].n));
+            let (table, poisson_ranges) = group_poisson_entries(&net.poisson, &ps.iter().map(|p| (p.offset, p.n)).collect::<Vec<_>>());
             let mut members = Vec::with_capacity(ps.len());
             let mut member_infos = Vec::with_capacity(ps.len());
             for (m, (&i, p)) in kg.pops.iter().zip(&ps).enumerate() {
                 let first = firsts[m];
                 group_of[i] = g;
                 members.push((i, Member { first, n: p.n, state_rows, kparam_rows }));
-                member_infos.push(PopInfo { group_first: first, group_end: first + p.n, ..infos[i] });
+                let (poisson_begin, poisson_end) = poisson_ranges[m];
+                member_infos.push(PopInfo { group_first: first, group_end: first + p.n, poisson_begin, poisson_end, ..infos[i] });
             }
             let label = ps.iter().map(|p| p.label.as_str()).collect::<Vec<_>>().join("+");
             let l = |what: &str| format!("spikeflow.{label}.{what}");
@@ -518,7 +516,10 @@ impl GpuEngine {
             let state = init(&l("state"), bytemuck::cast_slice(&state), usage_rw);
             let counters = init(&l("counters"), bytemuck::cast_slice(&counters), usage_rw);
             let extra = init(&l("extra"), bytemuck::cast_slice(extra), usage_rw);
-            let bind_group = Self::pop_bind_group(device, &pop_layout, &label, [&info, &kparams, &state, &counters, &extra, &group_buf]);
+            check(&l("poisson_inputs"), (table.len() * std::mem::size_of::<PoissonInputEntry>()) as u64)?;
+            let poisson = init(&l("poisson_inputs"), bytemuck::cast_slice(&table), wgpu::BufferUsages::STORAGE);
+            let bind_group =
+                Self::pop_bind_group(device, &pop_layout, &label, [&info, &kparams, &state, &counters, &extra, &group_buf, &poisson]);
             groups.push(GpuGroup {
                 kernel: kg.kernel,
                 n,
@@ -529,13 +530,14 @@ impl GpuEngine {
                 extra,
                 info,
                 group: group_buf,
+                poisson,
                 bind_group,
                 label,
             });
         }
         ctx.take_error()?;
         Ok(Self {
-            schedule: step_schedule(net),
+            schedule: gpu_schedule(net),
             parity: 0,
             ctx,
             layout,
@@ -550,8 +552,6 @@ impl GpuEngine {
             status,
             global_bg,
             propagate_bg,
-            poisson_bg,
-            n_total: net.n_total,
             syn_buffers,
             plastic,
         })
@@ -559,7 +559,7 @@ impl GpuEngine {
 
     /// The group-1 bind group of a kernel group: its `PopInfo` table, kernel parameters, state,
     /// counters, table and `GroupInfo`, in binding order.
-    fn pop_bind_group(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, label: &str, buffers: [&wgpu::Buffer; 6]) -> wgpu::BindGroup {
+    fn pop_bind_group(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, label: &str, buffers: [&wgpu::Buffer; 7]) -> wgpu::BindGroup {
         let entries: Vec<_> =
             buffers.iter().enumerate().map(|(k, b)| wgpu::BindGroupEntry { binding: k as u32, resource: b.as_entire_binding() }).collect();
         device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(&format!("spikeflow.{label}.bind")), layout, entries: &entries })
@@ -674,15 +674,8 @@ impl Engine for GpuEngine {
                             let groups = g.n.div_ceil(WORKGROUP_SIZE);
                             pass.dispatch_workgroups(groups.min(MAX_DISPATCH), groups.div_ceil(MAX_DISPATCH), 1);
                         }
-                        Stage::PoissonInput => {
-                            if let Some(bg) = &self.poisson_bg {
-                                pass.set_pipeline(&self.pipelines["poisson_input"]);
-                                pass.set_bind_group(0, &self.global_bg, &offset);
-                                pass.set_bind_group(1, bg, &[]);
-                                let groups = self.n_total.div_ceil(WORKGROUP_SIZE);
-                                pass.dispatch_workgroups(groups.min(MAX_DISPATCH), groups.div_ceil(MAX_DISPATCH), 1);
-                            }
-                        }
+                        // Drawn by the integrate kernels in `take_input` (not in the schedule).
+                        Stage::PoissonInput => {}
                         Stage::Propagate => {
                             if let Some(bg) = &self.propagate_bg {
                                 pass.set_pipeline(&self.pipelines["propagate"]);
@@ -738,7 +731,7 @@ impl Engine for GpuEngine {
                     device,
                     &self.pop_layout,
                     &g.label,
-                    [&g.info, &g.kparams, &g.state, &g.counters, &g.extra, &g.group],
+                    [&g.info, &g.kparams, &g.state, &g.counters, &g.extra, &g.group, &g.poisson],
                 );
             } else if !extra.is_empty() {
                 queue.write_buffer(&g.extra, 0, bytemuck::cast_slice(extra));
@@ -803,5 +796,24 @@ impl Engine for GpuEngine {
 
     fn steps_per_dispatch(&self) -> u32 {
         self.layout.steps_per_dispatch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_entries_are_clipped_to_each_population() {
+        let e = |first, n, channel| PoissonInputEntry { first, n, channel, w_fixed: 7, ..Default::default() };
+        let table = [e(0, 10, 0), e(60, 40, 1), e(30, 5, 0), e(100, 20, 0)];
+        // Populations at 32..64 and 64..96: the third entry clipped to 32..35 in the first, the
+        // second split into 60..64 and 64..96.
+        let (got, ranges) = group_poisson_entries(&table, &[(32, 32), (64, 32)]);
+        assert_eq!(got, vec![e(60, 4, 1), e(32, 3, 0), e(64, 32, 1)]);
+        assert_eq!(ranges, vec![(0, 2), (2, 3)]);
+        // No entry reaches 10..30: one empty entry keeps the binding non-empty, no ranges.
+        let (got, ranges) = group_poisson_entries(&table, &[(10, 20)]);
+        assert_eq!((got, ranges), (vec![PoissonInputEntry::default()], vec![(0, 0)]));
     }
 }

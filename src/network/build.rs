@@ -215,7 +215,7 @@ impl BuiltNetwork {
         self.ring_len - 1
     }
 
-    /// The constants of the `poisson_input` kernel.
+    /// The constants of the CPU back end's `poisson_input` pass.
     pub fn poisson_info(&self) -> crate::abi::PoissonInfo {
         crate::abi::PoissonInfo {
             n_entries: self.poisson.len() as u32,

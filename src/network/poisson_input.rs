@@ -1,8 +1,10 @@
 //! Poisson input: independent Poisson event trains delivered straight to a synaptic channel of
 //! every target neuron (NEST's `poisson_generator` connected one-to-one, Brian2's
 //! `PoissonInput`). Unlike a population of `SpikeSourcePoisson` cells with OneToOne synapses,
-//! no source spikes and nothing is propagated: the `poisson_input` stage draws each neuron's
-//! count of events for the step and adds count × weight to the input it takes at that step.
+//! no source spikes and nothing is propagated: each neuron's count of events for the step is
+//! drawn and count × weight added to the input it takes at that step — on the GPU by the
+//! neuron's own integrate thread (`shaders/shared/poisson_input.wgsl`, no dispatch of its own),
+//! on the CPU by the `poisson_input` pass before the integrate kernels (the same integers).
 
 use super::ids::Receptor;
 use serde::{Deserialize, Serialize};
