@@ -20,6 +20,8 @@ use crate::abi::{PoissonInputEntry, PLASTIC_RULE_MASK};
 use crate::model::spike_source_array::SpikeSourceArray;
 use crate::model::{time_to_step, CellType, ModelSpec, Param, ParamTable};
 use crate::random::{seed_key, Rng, Stream};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicI32, AtomicU32};
 
 /// Marks "none" in u32 tables.
 pub const NONE: u32 = u32::MAX;
@@ -414,15 +416,8 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
                 }
             }
         }
-        Ok(Drawn { pre_idx, post_idx, gen, w, d_ms })
-    };
-    let drawn = in_parallel(spec.projections.len(), draw);
-    for ((proj, label), drawn) in spec.projections.iter().zip(drawn) {
-        let what = |field: &str| format!("projection '{label}'.{field}");
-        let Drawn { pre_idx, post_idx, gen, w, d_ms } = drawn?;
-        let (pre_pop, post_pop) = (proj.pre.pop.index(), proj.post.pop.index());
-        let post_spec = pops[post_pop].spec;
-        let m = gen.pairs.len();
+        // Per-synapse checks here, projection by projection in parallel (errors are still
+        // reported in projection order).
         for (k, &wk) in w.iter().enumerate() {
             check_weight(post_spec, proj.receptor, wk)
                 .map_err(|rule| BuildError::invalid(what("weight"), format!("{rule} (synapse {k} has {wk})")))?;
@@ -443,7 +438,7 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
                 ));
             }
         }
-        let mut d_steps = Vec::with_capacity(m);
+        let mut d_steps = Vec::with_capacity(d_ms.len());
         for (k, &dk) in d_ms.iter().enumerate() {
             if !dk.is_finite() || dk < dt * (1.0 - 1e-9) {
                 return Err(BuildError::invalid(what("delay"), format!("must be finite and ≥ dt = {dt} ms (synapse {k} has {dk})")));
@@ -452,10 +447,19 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
             if steps > f64::from(1u32 << 24) {
                 return Err(BuildError::invalid(what("delay"), format!("must be < 2^24 steps (synapse {k} has {dk} ms)")));
             }
-            let steps = steps as u32;
+            d_steps.push(steps as u32);
+        }
+        Ok(Drawn { pre_idx, post_idx, gen, w, d_steps })
+    };
+    let drawn = in_parallel(spec.projections.len(), draw);
+    for ((proj, _), drawn) in spec.projections.iter().zip(drawn) {
+        let Drawn { pre_idx, post_idx, gen, w, d_steps } = drawn?;
+        let (pre_pop, post_pop) = (proj.pre.pop.index(), proj.post.pop.index());
+        let m = gen.pairs.len();
+        let bounds = proj.synapse.bounds();
+        for &steps in &d_steps {
             max_delay = max_delay.max(steps);
             min_delay = min_delay.min(steps);
-            d_steps.push(steps);
         }
         let ch = proj.receptor.channel() as usize;
         let (pre_off, post_off) = (pops[pre_pop].offset, pops[post_pop].offset);
@@ -559,40 +563,86 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
             hint: String::new(),
         });
     }
-    for (r, _) in raws.iter().zip(&dynamic).filter(|(_, &dy)| !dy) {
+    // Each static projection's synapses per presynaptic neuron (of its population), counted
+    // projection by projection in parallel.
+    let pre_range = |ji: usize| {
+        let p = &pops[spec.projections[ji].0.pre.pop.index()];
+        (p.offset, p.n as usize)
+    };
+    let counts: Vec<Vec<u32>> = in_parallel(raws.len(), |ji| {
+        if dynamic[ji] {
+            return Vec::new();
+        }
+        let (r, (off, n)) = (&raws[ji], pre_range(ji));
+        let mut c = vec![0u32; n];
         for k in 0..r.w.len() {
-            row_ptr[r.pre_global(k) as usize + 1] += 1;
+            c[(r.pre_global(k) - off) as usize] += 1;
+        }
+        c
+    });
+    for (ji, c) in counts.iter().enumerate().filter(|(ji, _)| !dynamic[*ji]) {
+        let off = pre_range(ji).0 as usize;
+        for (i, &ci) in c.iter().enumerate() {
+            row_ptr[off + i + 1] += ci;
         }
     }
     for i in 0..n_total as usize {
         row_ptr[i + 1] += row_ptr[i];
     }
     let n_static = row_ptr[n_total as usize] as usize;
+    // Within a row the projections follow in order: projection j's first slot in row i is the
+    // row's start plus the earlier projections' synapses from neuron i.
     let mut fill = row_ptr.clone();
-    let mut syn = vec![0u32; n_static];
-    let mut weight = vec![0i32; n_static];
-    let mut projections = Vec::with_capacity(raws.len());
-    let mut fixed_weights = Vec::with_capacity(raws.len());
-    for (ji, r) in raws.iter_mut().enumerate() {
-        let (proj, label) = &spec.projections[ji];
-        let ch = proj.receptor.channel();
-        let post = &pops[proj.post.pop.index()];
-        let scale = post.scale[ch as usize];
-        let mut slots = Vec::new();
-        // Fixed-point weights are kept for the plastic arrays only.
-        let mut fixed_w = Vec::new();
-        for k in 0..r.w.len() {
-            let fixed = super::plastic::fixed_weight(&proj.synapse, r.w[k], scale);
+    let cursors: Vec<Vec<u32>> = counts
+        .iter()
+        .enumerate()
+        .map(|(ji, c)| {
             if dynamic[ji] {
-                fixed_w.push(fixed);
-            } else {
-                let slot = &mut fill[r.pre_global(k) as usize];
-                syn[*slot as usize] = (r.d[k] << target_bits) | (ch * n_total + r.post_global(k));
-                weight[*slot as usize] = fixed;
+                return Vec::new();
+            }
+            let off = pre_range(ji).0 as usize;
+            let start = fill[off..off + c.len()].to_vec();
+            for (f, &ci) in fill[off..off + c.len()].iter_mut().zip(c) {
+                *f += ci;
+            }
+            start
+        })
+        .collect();
+    drop(counts);
+    // The projections fill their (disjoint) slots in parallel; relaxed atomic stores are plain
+    // stores on the usual targets and keep this free of unsafe code.
+    let syn_slots: Vec<AtomicU32> = std::iter::repeat_with(|| AtomicU32::new(0)).take(n_static).collect();
+    let weight_slots: Vec<AtomicI32> = std::iter::repeat_with(|| AtomicI32::new(0)).take(n_static).collect();
+    let filled: Vec<(Vec<u32>, Vec<i32>)> = in_parallel(raws.len(), |ji| {
+        let (r, proj) = (&raws[ji], &spec.projections[ji].0);
+        let ch = proj.receptor.channel();
+        let scale = pops[proj.post.pop.index()].scale[ch as usize];
+        let (mut slots, mut fixed_w) = (Vec::new(), Vec::new());
+        if dynamic[ji] {
+            // Fixed-point weights are kept for the plastic arrays only.
+            fixed_w = r.w.iter().map(|&w| super::plastic::fixed_weight(&proj.synapse, w, scale)).collect();
+        } else {
+            let off = pre_range(ji).0;
+            let mut cursor = cursors[ji].clone();
+            slots.reserve_exact(r.w.len());
+            for k in 0..r.w.len() {
+                let slot = &mut cursor[(r.pre_global(k) - off) as usize];
+                syn_slots[*slot as usize].store((r.d[k] << target_bits) | (ch * n_total + r.post_global(k)), Relaxed);
+                weight_slots[*slot as usize].store(super::plastic::fixed_weight(&proj.synapse, r.w[k], scale), Relaxed);
                 slots.push(*slot);
                 *slot += 1;
             }
         }
+        (slots, fixed_w)
+    });
+    drop(cursors);
+    let syn: Vec<u32> = syn_slots.into_iter().map(AtomicU32::into_inner).collect();
+    let weight: Vec<i32> = weight_slots.into_iter().map(AtomicI32::into_inner).collect();
+    let mut projections = Vec::with_capacity(raws.len());
+    let mut fixed_weights = Vec::with_capacity(raws.len());
+    for ((ji, r), (slots, fixed_w)) in raws.iter_mut().enumerate().zip(filled) {
+        let (proj, label) = &spec.projections[ji];
+        let scale = pops[proj.post.pop.index()].scale[proj.receptor.channel() as usize];
         fixed_weights.push(fixed_w);
         // The weights are stored now; plastic projections keep their delays for build_plastic.
         r.w = Vec::new();
@@ -748,7 +798,8 @@ struct Drawn {
     post_idx: Vec<usize>,
     gen: super::connectors::Generated,
     w: Vec<f64>,
-    d_ms: Vec<f64>,
+    /// Delays in steps.
+    d_steps: Vec<u32>,
 }
 
 /// `f(0), …, f(n − 1)` on up to `available_parallelism` threads (at most 8), in index order.
