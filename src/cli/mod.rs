@@ -3,7 +3,7 @@
 mod progress;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use progress::Progress;
+use progress::{Progress, Spinner};
 use spikeflow::engine::GpuContext;
 use spikeflow::modelfile::{self, BuildOptions, ModelFile, ModelFileError};
 use spikeflow::output::{self, ResultFile, ResultWriter, RunMetadata};
@@ -297,7 +297,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let model = prepare(&args.common, &args.sets)?;
     let chosen = choose_backend(&args.common, &model)?;
     let (mut sim, instance) = build(&model, &args.common, &chosen)?;
-    sim.build_now()?;
+    let spinner = Spinner::new("building the network");
+    let built = sim.build_now();
+    spinner.finish();
+    built?;
     let build_s = t_start.elapsed().as_secs_f64();
     let (neurons, synapses) = sim.size()?;
     let duration = model.simulation().duration;

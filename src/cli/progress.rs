@@ -57,3 +57,36 @@ impl Progress {
         }
     }
 }
+
+/// A spinner with the elapsed time while something of unknown length runs (building a large
+/// network: connectivity drawn, CSR assembled, buffers uploaded), on stderr when it is a
+/// terminal; one plain line on stdout otherwise.
+pub struct Spinner {
+    bar: Option<ProgressBar>,
+}
+
+impl Spinner {
+    /// Start showing `what` (e.g. "building the network").
+    pub fn new(what: &str) -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("  {spinner} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_message(what.to_string());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            Some(bar)
+        } else {
+            println!("  {what}…");
+            None
+        };
+        Self { bar }
+    }
+
+    /// Done: the spinner is cleared.
+    pub fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
