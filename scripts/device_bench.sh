@@ -82,6 +82,7 @@ summary() {
     fi
     local keys="backend adapter neurons synapses build_s sim_s rtf events_per_s bytes_per_synapse steps_per_dispatch"
     for k in $keys; do printf '%s=%s ' "$k" "$(field "$f" "$k")"; done
+    grep -o '"build_phases":{[^}]*}' "$f" | head -1 | tr '\n' ' '
     grep -o '"rates":{[^}]*}' "$f" | head -1
 }
 

@@ -31,6 +31,9 @@ pub struct BenchReport {
     pub events_per_s: f64,
     /// Bytes of static connectivity (row pointers, packed target+delay, weight) per synapse.
     pub bytes_per_synapse: f64,
+    /// Where the build's time went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_phases: Option<crate::sim::BuildPhases>,
     /// Steps each kernel dispatch advanced ([`crate::backend::steps_per_dispatch`]).
     pub steps_per_dispatch: u32,
     /// Mean rate per population, Hz.
@@ -120,6 +123,7 @@ pub fn report(
         rtf: sim_s / (bio_ms / 1000.0),
         events_per_s: (events as f64 + unrecorded_events) / sim_s,
         bytes_per_synapse: bytes_per_synapse(net),
+        build_phases: sim.build_phases(),
         steps_per_dispatch: sim.steps_per_dispatch().unwrap_or(1),
         rates,
         cv_isi: with_cv.then_some(cvs),

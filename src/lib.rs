@@ -58,7 +58,7 @@ pub use network::{
 };
 pub use random::RandomDistribution;
 pub use record::{AnalogSignal, Segment, SpikeTrain};
-pub use sim::{Error, RunReport, Simulation, SimulationBuilder};
+pub use sim::{BuildPhases, Error, RunReport, Simulation, SimulationBuilder};
 
 /// Everything a network script needs.
 pub mod prelude {

@@ -203,6 +203,7 @@ impl SimulationBuilder {
             overrides: Vec::new(),
             weight_overrides: Vec::new(),
             learning: Vec::new(),
+            build_phases: None,
             record_views: Vec::new(),
             running: None,
         })
@@ -258,6 +259,22 @@ pub struct Simulation {
     learning: Vec<bool>,
     record_views: Vec<RecordView>,
     running: Option<Running>,
+    /// Where the last build's time went.
+    build_phases: Option<BuildPhases>,
+}
+
+/// Where a build's wall time went (seconds): `draw_s` drawing connectivity, weights and delays
+/// (the `construct` kernel on the GPU back end, its host mirror on the CPU one), `assemble_s`
+/// the rest of the network build on the host (fixed-point scales, the CSR, tables),
+/// `backend_s` creating the back end (on the GPU: buffers, uploads, pipelines).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BuildPhases {
+    /// Drawing the projections, s.
+    pub draw_s: f64,
+    /// The rest of the network build, s.
+    pub assemble_s: f64,
+    /// Creating the back end, s.
+    pub backend_s: f64,
 }
 
 impl Simulation {
@@ -712,6 +729,7 @@ impl Simulation {
         (net.weight, net.plastic.state) = (static_w, plastic);
         let max_bytes: u64 = 64 << 20;
         let layout = ChunkLayout::new(&net, self.steps_per_submission, max_bytes, self.max_steps_per_dispatch);
+        let network_s = t0.elapsed().as_secs_f64();
         let engine: Box<dyn Engine> = match self.backend {
             Backend::Cpu => Box::new(CpuEngine::new(&net, layout.clone())),
             Backend::Gpu => {
@@ -720,8 +738,15 @@ impl Simulation {
             }
         };
         let recorder = Recorder::new(&net);
+        let total_s = t0.elapsed().as_secs_f64();
+        self.build_phases = Some(BuildPhases { draw_s: net.draw_s, assemble_s: network_s - net.draw_s, backend_s: total_s - network_s });
         self.running = Some(Running { net, engine, layout, recorder, step: 0 });
-        Ok(t0.elapsed().as_secs_f64())
+        Ok(total_s)
+    }
+
+    /// Where the last build's time went (after `build_now` or the first `run`).
+    pub fn build_phases(&self) -> Option<BuildPhases> {
+        self.build_phases
     }
 
     /// Build the network and back end now (otherwise the first `run` does). Returns seconds.

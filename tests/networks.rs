@@ -214,3 +214,22 @@ fn batched_noise_and_poisson_draws_match_the_gpu() {
     }
     assert_eq!(cpu, gpu, "CPU and GPU differ");
 }
+
+/// `Simulation::build_phases`: where the build's time went, reported after the build (and in
+/// the bench binaries' JSON); the phases add up to the build's own time.
+#[test]
+fn build_phases_add_up_to_the_build_time() {
+    for backend in BACKENDS {
+        let mut sim = sim(backend, 0.1, 1).build().unwrap();
+        coba_fixed_indegree(&mut sim, 4000).unwrap();
+        assert!(sim.build_phases().is_none(), "{backend}: phases before the build");
+        let total = sim.build_now().unwrap();
+        let p = sim.build_phases().expect("phases after the build");
+        for (name, x) in [("draw_s", p.draw_s), ("assemble_s", p.assemble_s), ("backend_s", p.backend_s)] {
+            assert!(x.is_finite() && x >= 0.0, "{backend}: {name} = {x}");
+        }
+        let sum = p.draw_s + p.assemble_s + p.backend_s;
+        assert!((sum - total).abs() <= 1e-6 * total.max(1.0), "{backend}: phases sum to {sum} s, the build took {total} s");
+        assert!(p.draw_s > 0.0, "{backend}: drawing 320,000 synapses takes some time");
+    }
+}

@@ -156,6 +156,9 @@ pub struct BuiltPopulation {
 /// The built network: everything both back ends need, as flat arrays.
 #[derive(Debug, Clone)]
 pub struct BuiltNetwork {
+    /// Wall time of drawing the projections' connectivity, weights and delays (with their
+    /// checks; on the GPU back end the random connectors are drawn by the `construct` kernel), s.
+    pub draw_s: f64,
     /// Time step, ms.
     pub dt: f64,
     /// Seed.
@@ -269,6 +272,7 @@ pub(crate) fn resolve_params(
 
 /// Build the network. `dt` in ms.
 pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn ConstructRunner) -> Result<BuiltNetwork, BuildError> {
+    let t_build = std::time::Instant::now();
     // 1. Global layout.
     let mut offset: u64 = 0;
     let mut offsets = Vec::with_capacity(spec.pops.len());
@@ -452,6 +456,7 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         Ok(Drawn { pre_idx, post_idx, gen, w, d_steps })
     };
     let drawn = in_parallel(spec.projections.len(), draw);
+    let draw_s = t_build.elapsed().as_secs_f64();
     for ((proj, _), drawn) in spec.projections.iter().zip(drawn) {
         let Drawn { pre_idx, post_idx, gen, w, d_steps } = drawn?;
         let (pre_pop, post_pop) = (proj.pre.pop.index(), proj.post.pop.index());
@@ -773,6 +778,7 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
     }
 
     Ok(BuiltNetwork {
+        draw_s,
         dt,
         seed,
         key: seed_key(seed),
