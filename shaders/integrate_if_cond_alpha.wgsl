@@ -67,17 +67,3 @@ fn update(i: u32, gi: u32) {
     state[4u * n + i] = d_i;
     counters[i] = refr;
 }
-
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x + id.y * (MAX_DISPATCH * 64u);
-    if (!enter_population(i)) {
-        return;
-    }
-    reset_spike_counts(i);
-    let gi = global_index(i);
-    for (var j = 0u; j < step_params.n_sub; j++) {
-        sub = j;
-        update(i, gi);
-    }
-}

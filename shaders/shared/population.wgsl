@@ -71,7 +71,7 @@ const STIM_NOISY: u32 = 2u;
 @group(1) @binding(5) var<uniform> grp: GroupInfo;
 var<private> pop: PopInfo;
 // The step of the block (StepParams.n_sub steps from step_params.step) being integrated: each
-// thread advances its neuron through the block's steps in order (the loop of each kernel's main).
+// thread advances its neuron through the block's steps in order (`main`, at the end of this file).
 var<private> sub: u32;
 
 // The step being integrated: it advances t = this_step()*dt to (this_step()+1)*dt.
@@ -238,4 +238,21 @@ fn external_current(i: u32, gi: u32) -> f32 {
         total = total + source_current(stim[j], gi);
     }
     return total;
+}
+
+// The entry point of every kernel that imports `population`: thread i of the group, if it is a
+// neuron, advances it through the block's steps in order. Each such kernel defines
+// `fn update(i: u32, gi: u32)`, one step (`this_step()`) of neuron i (global index gi).
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x + id.y * (MAX_DISPATCH * 64u);
+    if (!enter_population(i)) {
+        return;
+    }
+    reset_spike_counts(i);
+    let gi = global_index(i);
+    for (var j = 0u; j < step_params.n_sub; j++) {
+        sub = j;
+        update(i, gi);
+    }
 }
