@@ -808,9 +808,9 @@ struct Drawn {
     d_steps: Vec<u32>,
 }
 
-/// `f(0), …, f(n − 1)` on up to `available_parallelism` threads (at most 8), in index order.
+/// `f(0), …, f(n − 1)` on up to `available_parallelism` threads (at most 16, as the construct runner), in index order.
 fn in_parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 8).min(n);
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 16).min(n);
     if threads <= 1 {
         return (0..n).map(f).collect();
     }
