@@ -80,7 +80,7 @@ summary() {
         grep -o '"backend":"[a-z]*"\|"sim_s":[^,}]*\|"spikes":[^,}]*\|"us_per_step":[^,}]*' "$f" | tr '\n' ' '
         return
     fi
-    local keys="backend adapter neurons synapses build_s sim_s rtf events_per_s bytes_per_synapse steps_per_dispatch"
+    local keys="backend adapter neurons synapses build_s sim_s rtf events_per_s bytes_per_synapse steps_per_dispatch csr_assembly"
     for k in $keys; do printf '%s=%s ' "$k" "$(field "$f" "$k")"; done
     grep -o '"build_phases":{[^}]*}' "$f" | head -1 | tr '\n' ' '
     grep -o '"rates":{[^}]*}' "$f" | head -1
@@ -94,7 +94,8 @@ fi
 
 # Most important first: the quick CPU baselines (the CPU back end on one of this machine's
 # cores), PD14, the scaling curve, Vogels–Abbott at 1e9 synapses, then the step-by-step
-# schedule's PD14 for the ratio of blocks against single steps.
+# schedule's PD14 for the ratio of blocks against single steps (after PD14 built with host
+# assembly, for the ratio of build times).
 bench izhikevich_cpu 60 "$BIN/bench_izhikevich" --backend cpu --duration "$COBA_MS"
 bench izhikevich_gpu 60 "$BIN/bench_izhikevich" --backend gpu --duration "$COBA_MS"
 bench coba4000 90 "$BIN/bench_coba" --backends cpu,gpu --duration "$COBA_MS" --repeats 3
@@ -103,6 +104,10 @@ bench coba_scaling_gpu 120 "$BIN/bench_coba_scaling" --backend gpu --sizes "$SIZ
 bench vogels_abbott_1e9 150 "$BIN/bench_coba_scaling" --backend gpu --sizes "$VA_N" --in-degree "$VA_K" \
     --i-offset 1.5 --duration "$COBA_MS"
 bench coba_scaling_cpu 60 "$BIN/bench_coba_scaling" --backend cpu --sizes 4000,64000 --duration "$COBA_MS"
+# Host assembly of PD14's CSR (the path before the kernel assembled it), for the ratio of
+# build times; a short run.
+bench pd14_gpu_host_assembly 120 "$BIN/bench_pd14" --backend gpu --scale "$PD14_SCALE" --duration 100 \
+    --csr-assembly host
 bench pd14_gpu_step_by_step 120 "$BIN/bench_pd14" --backend gpu --scale "$PD14_SCALE" --duration "$PD14_MS" \
     --warmup 100 --max-steps-per-dispatch 1
 

@@ -1,7 +1,8 @@
 // Connectivity construction: a random connector of one projection and its random weights and
 // delays from counter-based Philox streams, one thread per item (a presynaptic neuron for
-// FixedProbability and FixedNumberPost, a postsynaptic neuron for FixedNumberPre, a synapse
-// for FixedTotalNumber). Every draw is a pure function of (seed, projection, item, draw,
+// FixedProbability, FixedNumberPost and FixedTotalNumber's fill, a postsynaptic neuron for
+// FixedNumberPre, a synapse for FixedTotalNumber's count, which draws each synapse's row).
+// Every draw is a pure function of (seed, projection, item, draw,
 // purpose, block), so items are independent and the host mirror (spikeflow::cpu::construct)
 // gives the same synapses. Only + - * and comparisons in f32; products are fenced so that no
 // compiler fuses or refactors them (each rounds as the mirror's).
@@ -30,6 +31,14 @@ struct ConstructParams {
     d_kind: u32,
     pad0: u32,
     pad1: u32,
+    slot_base: u32,
+    split_len: u32,
+    target_bits: u32,
+    target_base: u32,
+    w_fixed: i32,
+    w_scale: f32,
+    d_steps: u32,
+    n_thresholds: u32,
     w_p: vec4<f32>,
     d_p: vec4<f32>,
 }
@@ -39,7 +48,10 @@ const CONSTRUCT_FIXED_PROBABILITY: u32 = 0u;
 const CONSTRUCT_FIXED_NUMBER_PRE: u32 = 1u;
 const CONSTRUCT_FIXED_NUMBER_POST: u32 = 2u;
 const CONSTRUCT_FIXED_TOTAL_NUMBER: u32 = 3u;
+const CONSTRUCT_MODE_COUNT: u32 = 0u;
 const CONSTRUCT_MODE_FILL: u32 = 1u;
+const CONSTRUCT_MODE_STATS: u32 = 2u;
+const CONSTRUCT_MODE_CSR: u32 = 3u;
 const DIST_NONE: u32 = 0u;
 const DIST_UNIFORM: u32 = 1u;
 const DIST_NORMAL: u32 = 2u;
@@ -61,11 +73,14 @@ const PI: f32 = 3.14159265;
 
 @group(0) @binding(0) var<uniform> cp: ConstructParams;
 @group(0) @binding(1) var<storage, read> offsets: array<u32>;
-@group(0) @binding(2) var<storage, read_write> counts: array<u32>;
+@group(0) @binding(2) var<storage, read_write> counts: array<atomic<u32>>;
 @group(0) @binding(3) var<storage, read_write> out_pre: array<u32>;
 @group(0) @binding(4) var<storage, read_write> out_post: array<u32>;
 @group(0) @binding(5) var<storage, read_write> out_w: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out_d: array<f32>;
+// Stats mode: [min w, max w, min d, max d] as order-preserving keys, then one synapse count
+// per post position.
+@group(0) @binding(7) var<storage, read_write> stats: array<atomic<u32>>;
 
 // An opaque identity (cp.zero is 0): a fenced product rounds on its own, as on the CPU.
 fn fence(x: f32) -> f32 {
@@ -212,17 +227,83 @@ fn sample(kind: u32, p: vec4<f32>, purpose: u32, item: u32, r: u32) -> f32 {
     }
 }
 
+// An f32 as a u32 of the same order (NaNs beyond ±infinity), for atomicMin/atomicMax.
+fn order_key(x: f32) -> u32 {
+    let b = bitcast<u32>(x);
+    return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
+}
+
+// Delay steps of a drawn delay: the table's first step count plus the number of thresholds
+// (f32 delays from which round(d / dt) reaches the next count, ascending) at or below d.
+fn delay_steps(d: f32) -> u32 {
+    var lo = 0u;
+    var hi = cp.n_thresholds;
+    loop {
+        if (lo >= hi) {
+            break;
+        }
+        let mid = (lo + hi) / 2u;
+        if (bitcast<f32>(out_post[mid]) <= d) {
+            lo = mid + 1u;
+        } else {
+            hi = mid;
+        }
+    }
+    return cp.d_steps + lo;
+}
+
+// Each synapse once: its weight and delay drawn here (one copy of the samplers per call site
+// keeps the compiled kernel small), then written as the mode asks.
 fn emit(item: u32, r: u32, pre: u32, post: u32, slot: u32) {
-    if (cp.mode != CONSTRUCT_MODE_FILL) {
+    if (cp.mode == CONSTRUCT_MODE_COUNT) {
         return;
     }
-    out_pre[slot] = pre;
-    out_post[slot] = post;
+    var w = 0.0;
     if (cp.w_kind != DIST_NONE) {
-        out_w[slot] = sample(cp.w_kind, cp.w_p, PURPOSE_WEIGHT, item, r);
+        w = sample(cp.w_kind, cp.w_p, PURPOSE_WEIGHT, item, r);
     }
+    var d = 0.0;
     if (cp.d_kind != DIST_NONE) {
-        out_d[slot] = sample(cp.d_kind, cp.d_p, PURPOSE_DELAY, item, r);
+        d = sample(cp.d_kind, cp.d_p, PURPOSE_DELAY, item, r);
+    }
+    switch cp.mode {
+        case CONSTRUCT_MODE_FILL: {
+            out_pre[slot] = pre;
+            out_post[slot] = post;
+            if (cp.w_kind != DIST_NONE) {
+                out_w[slot] = w;
+            }
+            if (cp.d_kind != DIST_NONE) {
+                out_d[slot] = d;
+            }
+        }
+        case CONSTRUCT_MODE_STATS: {
+            atomicAdd(&stats[4u + post], 1u);
+            if (cp.w_kind != DIST_NONE) {
+                atomicMin(&stats[0], order_key(w));
+                atomicMax(&stats[1], order_key(w));
+            }
+            if (cp.d_kind != DIST_NONE) {
+                atomicMin(&stats[2], order_key(d));
+                atomicMax(&stats[3], order_key(d));
+            }
+        }
+        case CONSTRUCT_MODE_CSR: {
+            // The synapse as stored: packed (delay steps, channel, target) word at its CSR slot
+            // in this buffer, its fixed-point weight split_len words further.
+            var fixed = cp.w_fixed;
+            if (cp.w_kind != DIST_NONE) {
+                fixed = i32(round(w * cp.w_scale));
+            }
+            var steps = cp.d_steps;
+            if (cp.d_kind != DIST_NONE) {
+                steps = delay_steps(d);
+            }
+            let at = slot - cp.slot_base;
+            out_pre[at] = (steps << cp.target_bits) | (cp.target_base + post);
+            out_pre[cp.split_len + at] = bitcast<u32>(fixed);
+        }
+        default: {}
     }
 }
 
@@ -242,7 +323,7 @@ fn fixed_probability(item: u32, local: u32) {
     var words = words_new(item, 0u, PURPOSE_CONNECT);
     let skip = self_in(i32(item) + cp.self_delta, cp.nq);
     var base = 0u;
-    if (cp.mode == CONSTRUCT_MODE_FILL) {
+    if (cp.mode != CONSTRUCT_MODE_COUNT) {
         base = offsets[local];
     }
     var r = 0u;
@@ -268,8 +349,8 @@ fn fixed_probability(item: u32, local: u32) {
         }
         j = j + 1u;
     }
-    if (cp.mode != CONSTRUCT_MODE_FILL) {
-        counts[local] = r;
+    if (cp.mode == CONSTRUCT_MODE_COUNT) {
+        atomicStore(&counts[local], r);
     }
 }
 
@@ -295,7 +376,12 @@ fn fixed_number(item: u32, local: u32) {
     }
     let skip = self_in(partner_self, size);
     let m = size - select(0u, 1u, skip != 0xFFFFFFFFu);
-    let base = local * cp.n;
+    // Fill mode: n slots per item; stats and CSR modes (FixedNumberPost with replacement
+    // only): the row's first slot.
+    var base = local * cp.n;
+    if (cp.mode != CONSTRUCT_MODE_FILL) {
+        base = offsets[local];
+    }
     for (var r = 0u; r < cp.n; r++) {
         var k = 0u;
         if (cp.replace == 1u) {
@@ -309,24 +395,36 @@ fn fixed_number(item: u32, local: u32) {
             }
         }
         let partner = candidate(k, skip);
-        if (by_post) {
-            emit(item, r, partner, item, base + r);
-        } else {
-            emit(item, r, item, partner, base + r);
-        }
+        emit(item, r, select(item, partner, by_post), select(partner, item, by_post), base + r);
     }
 }
 
+// Count mode (items are synapses): each synapse draws its row, a pre position i with
+// probability ∝ its allowed partners (a uniform i, kept unless a uniform j is i's excluded self
+// partner), and counts it. Fill mode (items are rows): row i draws its counts[local] partners
+// uniformly among its allowed ones. Together: n independent uniform allowed (pre, post) pairs,
+// grouped by row.
 fn fixed_total_number(item: u32, local: u32) {
-    var words = words_new(item, 0u, PURPOSE_CONNECT);
-    loop {
-        let i = words_below(&words, cp.np);
-        let j = words_below(&words, cp.nq);
-        if (cp.no_self == 1u && i32(j) == i32(i) + cp.self_delta) {
-            continue;
+    if (cp.mode == CONSTRUCT_MODE_COUNT) {
+        var words = words_new(item, 0u, PURPOSE_CONNECT);
+        loop {
+            let i = words_below(&words, cp.np);
+            let j = words_below(&words, cp.nq);
+            if (cp.no_self == 1u && i32(j) == i32(i) + cp.self_delta) {
+                continue;
+            }
+            atomicAdd(&counts[i], 1u);
+            break;
         }
-        emit(item, 0u, i, j, local);
-        break;
+        return;
+    }
+    var words = words_new(item, 1u, PURPOSE_CONNECT);
+    let skip = self_in(i32(item) + cp.self_delta, cp.nq);
+    let m = cp.nq - select(0u, 1u, skip != 0xFFFFFFFFu);
+    let base = offsets[local];
+    let count = atomicLoad(&counts[local]);
+    for (var r = 0u; r < count; r++) {
+        emit(item, r, item, candidate(words_below(&words, m), skip), base + r);
     }
 }
 

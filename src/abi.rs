@@ -319,12 +319,19 @@ pub const CONSTRUCT_FIXED_PROBABILITY: u32 = 0;
 pub const CONSTRUCT_FIXED_NUMBER_PRE: u32 = 1;
 /// `ConstructParams::kind`: FixedNumberPostConnector, one item per presynaptic neuron.
 pub const CONSTRUCT_FIXED_NUMBER_POST: u32 = 2;
-/// `ConstructParams::kind`: FixedTotalNumberConnector with replacement, one item per synapse.
+/// `ConstructParams::kind`: FixedTotalNumberConnector with replacement: count mode has one
+/// item per synapse (drawing its row), the other modes one per presynaptic row.
 pub const CONSTRUCT_FIXED_TOTAL_NUMBER: u32 = 3;
 /// `ConstructParams::mode`: count each item's synapses into `counts` (FixedProbability).
 pub const CONSTRUCT_MODE_COUNT: u32 = 0;
 /// `ConstructParams::mode`: write each item's synapses (pre, post, weight, delay).
 pub const CONSTRUCT_MODE_FILL: u32 = 1;
+/// `ConstructParams::mode`: draw each row's synapses and count them per post position, with
+/// the weights' and delays' ranges (`stats`), for device-side CSR assembly.
+pub const CONSTRUCT_MODE_STATS: u32 = 2;
+/// `ConstructParams::mode`: write each row's synapses as stored (packed word, fixed-point
+/// weight) at their CSR slots.
+pub const CONSTRUCT_MODE_CSR: u32 = 3;
 /// Distribution kinds of weights and delays drawn by the construct kernel; `DIST_NONE` means
 /// the host supplies the values (a constant or an array).
 pub const DIST_NONE: u32 = 0;
@@ -351,7 +358,7 @@ pub const DIST_LOGNORMAL: u32 = 7;
 pub struct ConstructParams {
     /// Connector (`CONSTRUCT_FIXED_*`).
     pub kind: u32,
-    /// `CONSTRUCT_MODE_COUNT` or `CONSTRUCT_MODE_FILL`.
+    /// `CONSTRUCT_MODE_*`.
     pub mode: u32,
     /// Projection index (low 24 bits of the stream word).
     pub proj: u32,
@@ -389,6 +396,23 @@ pub struct ConstructParams {
     pub pad0: u32,
     /// Padding.
     pub pad1: u32,
+    /// CSR mode: global CSR slot of the bound buffer's first synapse.
+    pub slot_base: u32,
+    /// CSR mode: synapses in the bound buffer (its weights follow its packed words).
+    pub split_len: u32,
+    /// CSR mode: bits of the packed target index.
+    pub target_bits: u32,
+    /// CSR mode: packed target of post position 0 (`channel · n_total + first global post`).
+    pub target_base: u32,
+    /// CSR mode: the fixed-point weight of a constant weight.
+    pub w_fixed: i32,
+    /// CSR mode: the fixed-point scale (a power of two) of drawn weights.
+    pub w_scale: f32,
+    /// CSR mode: the delay steps of a constant delay, or of drawn delays below the first
+    /// threshold.
+    pub d_steps: u32,
+    /// CSR mode: thresholds of drawn delays (bound in place of `out_post`).
+    pub n_thresholds: u32,
     /// Weight distribution parameters.
     pub w_p: [f32; 4],
     /// Delay distribution parameters.

@@ -192,6 +192,8 @@ pub(crate) trait Engine {
     fn read_population(&mut self, pop: usize) -> Result<(Vec<f32>, Vec<u32>), EngineError>;
     /// Fixed-point weights of the static synapses and the state of the plastic ones.
     fn read_synapses(&mut self) -> Result<(Vec<i32>, Vec<PlasticState>), EngineError>;
+    /// The static synapses' packed (delay, channel, target) words, in CSR order.
+    fn read_syn_words(&mut self) -> Result<Vec<u32>, EngineError>;
     /// Replace the static weights and the plastic synapses' state (between runs).
     fn write_synapses(&mut self, weight: &[i32], plastic: &[PlasticState]) -> Result<(), EngineError>;
     /// Replace the plastic rules (learning switched on or off between runs).

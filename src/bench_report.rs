@@ -31,6 +31,8 @@ pub struct BenchReport {
     pub events_per_s: f64,
     /// Bytes of static connectivity (row pointers, packed target+delay, weight) per synapse.
     pub bytes_per_synapse: f64,
+    /// Where the static CSR was assembled: `kernel` (the `construct` kernel) or `host`.
+    pub csr_assembly: String,
     /// Where the build's time went.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build_phases: Option<crate::sim::BuildPhases>,
@@ -43,13 +45,15 @@ pub struct BenchReport {
     pub cv_isi: Option<BTreeMap<String, f64>>,
 }
 
-/// Bytes of static connectivity per synapse of a built network (`row_ptr`, `syn`, `weight`).
+/// Bytes of static connectivity per synapse of a built network (`row_ptr`, then 4 bytes of
+/// packed word and 4 of weight per synapse, wherever they were assembled).
 pub fn bytes_per_synapse(net: &BuiltNetwork) -> f64 {
-    let bytes = 4 * (net.row_ptr.len() + net.syn.len() + net.weight.len());
-    if net.syn.is_empty() {
+    let m = net.n_static_synapses();
+    let bytes = 4 * (net.row_ptr.len() + 2 * m);
+    if m == 0 {
         0.0
     } else {
-        bytes as f64 / net.syn.len() as f64
+        bytes as f64 / m as f64
     }
 }
 
@@ -123,6 +127,7 @@ pub fn report(
         rtf: sim_s / (bio_ms / 1000.0),
         events_per_s: (events as f64 + unrecorded_events) / sim_s,
         bytes_per_synapse: bytes_per_synapse(net),
+        csr_assembly: if net.kernel_assembled { "kernel" } else { "host" }.into(),
         build_phases: sim.build_phases(),
         steps_per_dispatch: sim.steps_per_dispatch().unwrap_or(1),
         rates,

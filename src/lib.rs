@@ -48,6 +48,7 @@ pub use model::{
     CellType, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, HxNeuron, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Izhikevich,
     IzhikevichNumerics, Param, SpikeSourceArray, SpikeSourcePoisson,
 };
+pub use network::assemble::CsrAssembly;
 pub use network::{
     AntiHebbianSynapse, DenseMatrix, MultipleSynapses, Pairing, SpikePairRule, StdpMechanism, SynapseType, TsodyksMarkramSynapse,
     WeightDependence, WeightValues,
@@ -68,8 +69,8 @@ pub mod prelude {
         WeightDependence, WeightValues,
     };
     pub use crate::{
-        Backend, CellType, Connector, CurrentSource, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, IfCondAlpha, IfCondExp,
-        IfCurrAlpha, IfCurrExp, Izhikevich, IzhikevichNumerics, Param, PoissonInput, Population, PopulationId, PopulationView, Projection,
-        RandomDistribution, Receptor, Simulation, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse, Stimulus,
+        Backend, CellType, Connector, CsrAssembly, CurrentSource, EifCondAlphaIsfaIsta, EifCondExpIsfaIsta, HhCondExp, IfCondAlpha,
+        IfCondExp, IfCurrAlpha, IfCurrExp, Izhikevich, IzhikevichNumerics, Param, PoissonInput, Population, PopulationId, PopulationView,
+        Projection, RandomDistribution, Receptor, Simulation, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse, Stimulus,
     };
 }

@@ -7,6 +7,7 @@ use crate::cpu::CpuEngine;
 use crate::engine::construct::LazyGpuRunner;
 use crate::engine::{GpuContext, GpuEngine};
 use crate::model::{CellType, Param};
+use crate::network::assemble::CsrAssembly;
 use crate::network::build::{build, check_weight, resolve_params, BuiltNetwork, SynapseRecord};
 use crate::network::construct::HostRunner;
 use crate::network::weights::{resolve, stored_weights, to_array, to_fixed};
@@ -107,6 +108,7 @@ pub struct SimulationBuilder {
     steps_per_submission: u32,
     max_steps_per_dispatch: u32,
     progress: bool,
+    csr_assembly: CsrAssembly,
 }
 
 impl Default for SimulationBuilder {
@@ -119,6 +121,7 @@ impl Default for SimulationBuilder {
             steps_per_submission: 1000,
             max_steps_per_dispatch: crate::abi::MAX_STEPS_PER_DISPATCH,
             progress: false,
+            csr_assembly: CsrAssembly::Auto,
         }
     }
 }
@@ -170,6 +173,14 @@ impl SimulationBuilder {
         self
     }
 
+    /// Where the static CSR is assembled (default [`CsrAssembly::Auto`]: by the `construct`
+    /// kernel on the GPU when every projection qualifies, see [`crate::network::assemble`]).
+    /// The synapses, and so the results, do not depend on it.
+    pub fn csr_assembly(mut self, assembly: CsrAssembly) -> Self {
+        self.csr_assembly = assembly;
+        self
+    }
+
     /// Check the settings and create the simulation. The GPU back end finds its adapter here
     /// and fails (never falls back silently) if there is none.
     pub fn build(self) -> Result<Simulation, Error> {
@@ -199,6 +210,7 @@ impl SimulationBuilder {
             steps_per_submission: self.steps_per_submission,
             max_steps_per_dispatch: self.max_steps_per_dispatch,
             progress: self.progress,
+            csr_assembly: self.csr_assembly,
             spec: NetworkSpec::default(),
             overrides: Vec::new(),
             weight_overrides: Vec::new(),
@@ -251,6 +263,7 @@ pub struct Simulation {
     steps_per_submission: u32,
     max_steps_per_dispatch: u32,
     progress: bool,
+    csr_assembly: CsrAssembly,
     spec: NetworkSpec,
     overrides: Vec<(PopulationView, String, Param)>,
     /// `set_weights` calls, replayed after a rebuild.
@@ -692,10 +705,21 @@ impl Simulation {
         let t0 = Instant::now();
         // Random connectors are drawn where the network will run: by the `construct` kernel on
         // the GPU back end, by its host mirror on the CPU one (the same synapses).
+        // The CSR of a qualifying network is assembled by the `construct` kernel on the GPU
+        // (or its mirror, when asked for on the CPU back end); weights set before the first
+        // build are applied to host-assembled lists.
+        let kernel = match self.csr_assembly {
+            CsrAssembly::Auto => self.backend == Backend::Gpu,
+            CsrAssembly::Kernel => true,
+            CsrAssembly::Host => false,
+        } && self.weight_overrides.is_empty();
         let mut net = match (self.backend, &self.gpu) {
-            (Backend::Gpu, Some(ctx)) => build(&self.spec, self.dt, self.seed, &LazyGpuRunner::new(ctx))?,
-            _ => build(&self.spec, self.dt, self.seed, &HostRunner::default())?,
+            (Backend::Gpu, Some(ctx)) => build(&self.spec, self.dt, self.seed, &LazyGpuRunner::new(ctx), kernel)?,
+            _ => build(&self.spec, self.dt, self.seed, &HostRunner::default(), kernel)?,
         };
+        if self.backend == Backend::Cpu {
+            net.assemble_on_host();
+        }
         // Apply `set` calls made before the first run, in order.
         for (view, param, value) in &self.overrides {
             let pi = view.pop.index();
@@ -864,10 +888,21 @@ impl Simulation {
         Ok(projection.index())
     }
 
-    /// The stored weights of projection `pi` (connection order), read back from the device.
-    fn current_weights(&mut self, what: &str, pi: usize) -> Result<Vec<f64>, Error> {
+    /// Builds the network if needed, and decodes kernel-assembled projections' per-synapse
+    /// lists from the CSR (read back once).
+    fn ensure_lists(&mut self, what: &str) -> Result<&mut Running, Error> {
         self.ensure_built()?;
         let run = self.running.as_mut().ok_or_else(|| invalid(what, "network not built"))?;
+        if run.net.lists_pending() {
+            let syn = run.engine.read_syn_words()?;
+            run.net.decode_projections(&syn);
+        }
+        Ok(run)
+    }
+
+    /// The stored weights of projection `pi` (connection order), read back from the device.
+    fn current_weights(&mut self, what: &str, pi: usize) -> Result<Vec<f64>, Error> {
+        let run = self.ensure_lists(what)?;
         let (static_w, plastic) = run.engine.read_synapses()?;
         Ok(stored_weights(&run.net.projections[pi], &static_w, &plastic))
     }
@@ -896,8 +931,7 @@ impl Simulation {
         let values = match attribute {
             "weight" => self.current_weights("connection_array", pi)?,
             "delay" => {
-                self.ensure_built()?;
-                let run = self.running.as_ref().ok_or_else(|| invalid("connection_array", "network not built"))?;
+                let run = self.ensure_lists("connection_array")?;
                 let bp = &run.net.projections[pi];
                 bp.delay_steps.iter().map(|&d| f64::from(d) * bp.dt).collect()
             }
@@ -916,8 +950,7 @@ impl Simulation {
     pub fn set_weights(&mut self, projection: ProjectionId, values: impl Into<WeightValues>) -> Result<(), Error> {
         let pi = self.check_projection("set_weights", projection)?;
         let values = values.into();
-        self.ensure_built()?;
-        let run = self.running.as_mut().ok_or_else(|| invalid("set_weights", "network not built"))?;
+        let run = self.ensure_lists("set_weights")?;
         let (mut static_w, mut plastic) = run.engine.read_synapses()?;
         apply_weights(&run.net, pi, &values, &mut static_w, &mut plastic)?;
         run.engine.write_synapses(&static_w, &plastic)?;

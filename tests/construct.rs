@@ -143,6 +143,24 @@ fn connectors_have_their_counts_and_draws_their_moments() {
     let mut per_pre = [0usize; 100];
     d.gen.pairs.iter().for_each(|&(i, _)| per_pre[i as usize] += 1);
     assert!(per_pre.iter().all(|&c| (c as f64 - 1000.0).abs() < 5.0 * 1000f64.sqrt()), "{per_pre:?}");
+    // Without self-connections the n pairs are uniform over the allowed pairs: pre 0..20 onto
+    // post 10..12 of the same population, rows 10 and 11 have one allowed partner, the others
+    // two, so their expected counts are 1000 and 2000; each allowed pair gets ~1000.
+    let d = drawn(&Connector::fixed_total_number(38_000).allow_self_connections(false), &none, &none, 0..20, 10..12, true, &host);
+    assert_eq!(d.gen.pairs.len(), 38_000);
+    let mut per_pair = [[0usize; 2]; 20];
+    for &(i, j) in &d.gen.pairs {
+        assert_ne!(i, j + 10, "self pair drawn");
+        per_pair[i as usize][j as usize] += 1;
+    }
+    for (i, row) in per_pair.iter().enumerate() {
+        for (j, &c) in row.iter().enumerate() {
+            if i == j + 10 {
+                continue;
+            }
+            assert!((c as f64 - 1000.0).abs() < 5.0 * 1000f64.sqrt(), "pair ({i}, {j}): {c} of 38000");
+        }
+    }
     // Distributions: mean and standard deviation of 1e5 draws.
     let moments = |w: Param| {
         let d = drawn(&Connector::fixed_total_number(100_000), &w, &none, 0..10, 0..10, false, &host);
@@ -186,4 +204,43 @@ fn a_network_has_the_same_connections_on_both_back_ends() {
     }
     assert!(per_backend[0].0.len() > 10_000);
     assert_eq!(per_backend[0], per_backend[1], "CPU-built and GPU-built connections differ");
+}
+
+#[test]
+fn gpu_kernel_and_host_mirror_count_the_same_stats() {
+    // The stats pass of kernel assembly: synapses per post position and the weights' and
+    // delays' ranges, for every row-wise case (counts from the count pass where there is one).
+    use spikeflow::abi::*;
+    use spikeflow::network::construct::ConstructRunner;
+    let ctx = gpu();
+    let gpu_runner = GpuRunner::new(&ctx).expect("construct pipeline");
+    let host = HostRunner::default();
+    let w = Param::Random(RandomDistribution::normal(0.5, 0.2));
+    let d = normal_clipped(1.5, 0.75, 0.1, f64::INFINITY);
+    let mut compared = 0;
+    for (conn, pre, post, same) in cases() {
+        let (pre, post): (Vec<usize>, Vec<usize>) = (pre.collect(), post.collect());
+        let c = plan(3, &conn, &w, &d, &pre, &post, same, 42).expect("kernel-drawn").expect("valid").params;
+        let (c, rows) = match c.kind {
+            CONSTRUCT_FIXED_PROBABILITY => (c, host.count(&c).unwrap()),
+            CONSTRUCT_FIXED_TOTAL_NUMBER => (ConstructParams { item_begin: 0, item_end: c.np, ..c }, host.count(&c).unwrap()),
+            CONSTRUCT_FIXED_NUMBER_POST if c.replace == 1 => (c, vec![c.n; c.np as usize]),
+            _ => continue,
+        };
+        let offsets: Vec<u32> = rows
+            .iter()
+            .scan(0, |s, &k| {
+                let o = *s;
+                *s += k;
+                Some(o)
+            })
+            .collect();
+        let a = host.stats(&c, &offsets, &rows).unwrap();
+        let b = gpu_runner.stats(&c, &offsets, &rows).unwrap();
+        assert_eq!(a, b, "{conn:?}: stats differ");
+        let m: u32 = rows.iter().sum();
+        assert_eq!(a[4..].iter().sum::<u32>(), m, "{conn:?}: every synapse counted once");
+        compared += 1;
+    }
+    assert_eq!(compared, 6, "row-wise cases");
 }

@@ -399,27 +399,6 @@ fn small_gpu() -> GpuContext {
     gpu_with_binding_limit(1 << 20)
 }
 
-/// A device whose storage bindings are at most `limit` bytes, on the adapter the tests use.
-fn gpu_with_binding_limit(limit: u32) -> GpuContext {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
-        .unwrap_or_else(|e| panic!("GPU tests need an adapter (CI installs lavapipe): {e}"));
-    let mut limits = adapter.limits();
-    limits.max_storage_buffer_binding_size = limit.into();
-    limits.max_buffer_size = limits.max_buffer_size.max(limit.into());
-    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-        label: Some("small"),
-        required_features: wgpu::Features::empty(),
-        required_limits: limits.clone(),
-        experimental_features: wgpu::ExperimentalFeatures::disabled(),
-        memory_hints: wgpu::MemoryHints::MemoryUsage,
-        trace: wgpu::Trace::Off,
-    }))
-    .expect("a device with limits below the adapter's");
-    assert_eq!(device.limits().max_storage_buffer_binding_size, u64::from(limit), "wgpu did not keep the requested limit");
-    GpuContext::from_device(device, queue, adapter.get_info(), limits)
-}
-
 #[test]
 fn buffers_beyond_the_device_limit_are_reported() {
     let ctx = small_gpu();

@@ -23,6 +23,10 @@ struct Args {
     /// Most steps one kernel dispatch advances (1: step by step; the network may allow fewer).
     #[arg(long, default_value_t = spikeflow::abi::MAX_STEPS_PER_DISPATCH)]
     max_steps_per_dispatch: u32,
+    /// Where the static CSR is assembled: auto (the `construct` kernel on the GPU when the
+    /// network qualifies), host or kernel.
+    #[arg(long, default_value = "auto")]
+    csr_assembly: CsrAssembly,
     /// Network sizes (neurons).
     #[arg(long, value_delimiter = ',', default_value = "4000,16000,64000")]
     sizes: Vec<usize>,
@@ -55,8 +59,12 @@ fn main() -> Result<()> {
     };
     for &n in &sizes {
         let t0 = Instant::now();
-        let mut sim =
-            Simulation::builder().seed(args.seed).backend(args.backend).max_steps_per_dispatch(args.max_steps_per_dispatch).build()?;
+        let mut sim = Simulation::builder()
+            .seed(args.seed)
+            .backend(args.backend)
+            .max_steps_per_dispatch(args.max_steps_per_dispatch)
+            .csr_assembly(args.csr_assembly)
+            .build()?;
         let net = coba_indegree(&mut sim, n, args.in_degree)?;
         if args.i_offset != 0.0 {
             sim.set(net.exc, "i_offset", args.i_offset)?;

@@ -20,6 +20,10 @@ struct Args {
     /// Most steps one kernel dispatch advances (1: step by step; the network may allow fewer).
     #[arg(long, default_value_t = spikeflow::abi::MAX_STEPS_PER_DISPATCH)]
     max_steps_per_dispatch: u32,
+    /// Where the static CSR is assembled: auto (the `construct` kernel on the GPU when the
+    /// network qualifies), host or kernel.
+    #[arg(long, default_value = "auto")]
+    csr_assembly: CsrAssembly,
     /// Fraction of the full network's neurons (in-degrees kept).
     #[arg(long, default_value_t = 0.1)]
     scale: f64,
@@ -48,8 +52,13 @@ fn main() -> Result<()> {
         other => anyhow::bail!("--input must be poisson or dc (got {other})"),
     };
     let t0 = Instant::now();
-    let mut sim =
-        Simulation::builder().dt(0.1).seed(args.seed).backend(args.backend).max_steps_per_dispatch(args.max_steps_per_dispatch).build()?;
+    let mut sim = Simulation::builder()
+        .dt(0.1)
+        .seed(args.seed)
+        .backend(args.backend)
+        .max_steps_per_dispatch(args.max_steps_per_dispatch)
+        .csr_assembly(args.csr_assembly)
+        .build()?;
     let net = pd14(&mut sim, args.scale, input)?;
     for &p in &net.pops {
         sim.record(p, &["spikes"])?;

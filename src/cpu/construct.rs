@@ -1,8 +1,9 @@
 //! Mirror of `shaders/construct.wgsl`: random connectors and their random weights and delays
 //! drawn from counter-based Philox streams, one "thread" (loop iteration) per item.
 //!
-//! An item is a presynaptic neuron (FixedProbability, FixedNumberPost), a postsynaptic neuron
-//! (FixedNumberPre) or one synapse (FixedTotalNumber with replacement). Every draw is a pure
+//! An item is a presynaptic neuron (FixedProbability, FixedNumberPost, FixedTotalNumber's fill),
+//! a postsynaptic neuron (FixedNumberPre) or one synapse (FixedTotalNumber's count, which draws
+//! the row of each of its n synapses; the fill then draws each row's partners). Every draw is a pure
 //! function of (seed, projection, item, draw index, purpose, block): the connector's draws of
 //! item `i` come from the counter `(i, 0, CONSTRUCT | proj, PURPOSE_CONNECT << 24 | block)`,
 //! the weight of the item's `r`-th synapse from `(i, r, CONSTRUCT | proj, PURPOSE_WEIGHT << 24
@@ -174,12 +175,42 @@ pub struct ConstructOut {
     pub w: Vec<f32>,
     /// Delays, ms (f32 as drawn).
     pub d: Vec<f32>,
+    /// Stats mode: `[min w, max w, min d, max d]` as [`order_key`]s, then one synapse count
+    /// per post position (binding 7).
+    pub stats: Vec<u32>,
+}
+
+/// Mirrors `order_key`: an f32 as a u32 of the same order (NaNs beyond ±infinity).
+#[inline]
+pub fn order_key(x: f32) -> u32 {
+    let b = x.to_bits();
+    if b & 0x8000_0000 != 0 {
+        !b
+    } else {
+        b | 0x8000_0000
+    }
+}
+
+/// The f32 of an [`order_key`].
+pub fn from_order_key(k: u32) -> f32 {
+    f32::from_bits(if k & 0x8000_0000 != 0 { k & 0x7FFF_FFFF } else { !k })
+}
+
+/// Stats words before any synapse: min keys at their largest, max keys at their smallest.
+pub const STATS_INIT: [u32; 4] = [u32::MAX, 0, u32::MAX, 0];
+
+/// Mirrors `delay_steps`: `c.d_steps` plus the number of thresholds (f32 bits, ascending, in
+/// `thresholds`) at or below `d`.
+#[inline]
+fn delay_steps(c: &ConstructParams, thresholds: &[u32], d: f32) -> u32 {
+    let table = &thresholds[..c.n_thresholds as usize];
+    c.d_steps + table.partition_point(|&t| f32::from_bits(t) <= d) as u32
 }
 
 impl ConstructOut {
     /// Room for `m` synapses.
     pub fn with_len(m: usize) -> Self {
-        Self { pre: vec![0; m], post: vec![0; m], w: vec![0.0; m], d: vec![0.0; m] }
+        Self { pre: vec![0; m], post: vec![0; m], w: vec![0.0; m], d: vec![0.0; m], stats: Vec::new() }
     }
 }
 
@@ -193,9 +224,10 @@ fn candidate(k: u32, skip: Option<u32>) -> u32 {
 }
 
 /// The `construct` kernel over items `c.item_begin..c.item_end`. Count mode writes each item's
-/// synapse count to `counts[item − item_begin]`; fill mode writes its synapses at output slots
-/// `offsets[item − item_begin] + r` (FixedProbability), `(item − item_begin)·n + r`
-/// (FixedNumberPre/Post) or `item − item_begin` (FixedTotalNumber).
+/// synapse count to `counts[item − item_begin]` (FixedProbability) or adds each synapse to its
+/// row's count `counts[pre]` (FixedTotalNumber); fill mode writes item's synapses at output
+/// slots `offsets[item − item_begin] + r` (FixedProbability; FixedTotalNumber, whose row `item`
+/// has `counts[item − item_begin]` synapses) or `(item − item_begin)·n + r` (FixedNumberPre/Post).
 pub fn construct(c: &ConstructParams, offsets: &[u32], counts: &mut [u32], out: &mut ConstructOut) {
     for item in c.item_begin..c.item_end {
         construct_item(c, item, offsets, counts, out);
@@ -208,24 +240,52 @@ fn construct_item(c: &ConstructParams, item: u32, offsets: &[u32], counts: &mut 
     let local = (item - c.item_begin) as usize;
     let mut words = Words::new(item, 0, stream, kernel_stream::PURPOSE_CONNECT, key);
     let fill = c.mode == CONSTRUCT_MODE_FILL;
+    let count_mode = c.mode == CONSTRUCT_MODE_COUNT;
     // The excluded self partner of this item, as a position in the partner view.
     let self_in = |partner: i64, size: u32| (c.no_self == 1 && partner >= 0 && partner < i64::from(size)).then_some(partner as u32);
     let mut emit = |r: u32, pre: u32, post: u32, slot: usize| {
-        if fill {
-            out.pre[slot] = pre;
-            out.post[slot] = post;
-            if c.w_kind != DIST_NONE {
-                out.w[slot] = sample(c, c.w_kind, c.w_p, kernel_stream::PURPOSE_WEIGHT, item, r);
+        let w = || sample(c, c.w_kind, c.w_p, kernel_stream::PURPOSE_WEIGHT, item, r);
+        let d = || sample(c, c.d_kind, c.d_p, kernel_stream::PURPOSE_DELAY, item, r);
+        match c.mode {
+            CONSTRUCT_MODE_FILL => {
+                out.pre[slot] = pre;
+                out.post[slot] = post;
+                if c.w_kind != DIST_NONE {
+                    out.w[slot] = w();
+                }
+                if c.d_kind != DIST_NONE {
+                    out.d[slot] = d();
+                }
             }
-            if c.d_kind != DIST_NONE {
-                out.d[slot] = sample(c, c.d_kind, c.d_p, kernel_stream::PURPOSE_DELAY, item, r);
+            CONSTRUCT_MODE_STATS => {
+                out.stats[4 + post as usize] += 1;
+                if c.w_kind != DIST_NONE {
+                    let k = order_key(w());
+                    out.stats[0] = out.stats[0].min(k);
+                    out.stats[1] = out.stats[1].max(k);
+                }
+                if c.d_kind != DIST_NONE {
+                    let k = order_key(d());
+                    out.stats[2] = out.stats[2].min(k);
+                    out.stats[3] = out.stats[3].max(k);
+                }
             }
+            CONSTRUCT_MODE_CSR => {
+                // out.pre is the bound CSR buffer (packed words, then weights); out.post the
+                // delay thresholds.
+                let fixed = if c.w_kind != DIST_NONE { (w() * c.w_scale).round_ties_even() as i32 } else { c.w_fixed };
+                let steps = if c.d_kind != DIST_NONE { delay_steps(c, &out.post, d()) } else { c.d_steps };
+                let at = slot - c.slot_base as usize;
+                out.pre[at] = (steps << c.target_bits) | (c.target_base + post);
+                out.pre[c.split_len as usize + at] = fixed as u32;
+            }
+            _ => {}
         }
     };
     match c.kind {
         CONSTRUCT_FIXED_PROBABILITY => {
             let skip = self_in(i64::from(item) + i64::from(c.self_delta), c.nq);
-            let base = if fill { offsets[local] as usize } else { 0 };
+            let base = if count_mode { 0 } else { offsets[local] as usize };
             let mut r = 0u32;
             let mut j = 0u32;
             while j < c.nq {
@@ -247,7 +307,7 @@ fn construct_item(c: &ConstructParams, item: u32, offsets: &[u32], counts: &mut 
                 }
                 j += 1;
             }
-            if !fill {
+            if count_mode {
                 counts[local] = r;
             }
         }
@@ -257,7 +317,9 @@ fn construct_item(c: &ConstructParams, item: u32, offsets: &[u32], counts: &mut 
                 if by_post { (c.np, i64::from(item) - i64::from(c.self_delta)) } else { (c.nq, i64::from(item) + i64::from(c.self_delta)) };
             let skip = self_in(partner_self, size);
             let m = size - u32::from(skip.is_some());
-            let base = local * c.n as usize;
+            // Fill mode: n slots per item; stats and CSR modes (FixedNumberPost with
+            // replacement only): the row's first slot.
+            let base = if fill { local * c.n as usize } else { offsets[local] as usize };
             let mut put = |r: u32, k: u32| {
                 let partner = candidate(k, skip);
                 if by_post {
@@ -286,15 +348,27 @@ fn construct_item(c: &ConstructParams, item: u32, offsets: &[u32], counts: &mut 
                 }
             }
         }
-        CONSTRUCT_FIXED_TOTAL_NUMBER => loop {
+        CONSTRUCT_FIXED_TOTAL_NUMBER if count_mode => loop {
+            // Each synapse's row, with probability ∝ the row's allowed partners.
             let i = words.below(c.np);
             let j = words.below(c.nq);
             if c.no_self == 1 && i64::from(j) == i64::from(i) + i64::from(c.self_delta) {
                 continue;
             }
-            emit(0, i, j, local);
+            counts[i as usize] += 1;
             break;
         },
+        CONSTRUCT_FIXED_TOTAL_NUMBER => {
+            // Row `item`'s partners, uniform among its allowed ones.
+            let mut words = Words::new(item, 1, stream, kernel_stream::PURPOSE_CONNECT, key);
+            let skip = self_in(i64::from(item) + i64::from(c.self_delta), c.nq);
+            let m = c.nq - u32::from(skip.is_some());
+            let base = offsets[local] as usize;
+            for r in 0..counts[local] {
+                let k = words.below(m);
+                emit(r, item, candidate(k, skip), base + r as usize);
+            }
+        }
         _ => {}
     }
 }

@@ -264,6 +264,10 @@ impl Engine for CpuEngine {
         Ok((self.weight.clone(), self.plastic.state.clone()))
     }
 
+    fn read_syn_words(&mut self) -> Result<Vec<u32>, EngineError> {
+        Ok(self.syn.clone())
+    }
+
     fn write_synapses(&mut self, weight: &[i32], plastic: &[PlasticState]) -> Result<(), EngineError> {
         self.weight = weight.to_vec();
         self.plastic.state = plastic.to_vec();

@@ -6,11 +6,26 @@ use super::{bytes_of, read_back, storage, uniform, GpuContext};
 use crate::abi::*;
 use crate::backend::EngineError;
 use crate::cpu::construct::ConstructOut;
-use crate::network::construct::{slots, ConstructRunner};
+use crate::network::assemble::CsrFill;
+use crate::network::construct::{batch_tables, slots, stats_init, ConstructRunner};
 use wgpu::util::DeviceExt;
 
 /// Most workgroups of one dispatch.
 const MAX_GROUPS: u32 = 65_535;
+
+/// One of the engine's static synapse buffers, for [`GpuRunner::fill_csr`].
+pub struct CsrBuffer<'a> {
+    /// The buffer: `len` packed words, then `len` weights.
+    pub buffer: &'a wgpu::Buffer,
+    /// Global CSR slot of its first synapse.
+    pub base: u32,
+    /// Synapses in it.
+    pub len: u32,
+    /// First global presynaptic row in it.
+    pub row_begin: u32,
+    /// One past its last row.
+    pub row_end: u32,
+}
 
 /// The `construct` pipeline on a device.
 pub struct GpuRunner {
@@ -22,8 +37,22 @@ pub struct GpuRunner {
 }
 
 impl GpuRunner {
-    /// Compile the kernel on `ctx`'s device.
+    /// The kernel on `ctx`'s device (compiled on first use there).
     pub fn new(ctx: &GpuContext) -> Result<Self, EngineError> {
+        let (layout, pipeline) = match ctx.construct.get() {
+            Some(compiled) => compiled.clone(),
+            None => {
+                let compiled = Self::compile(ctx)?;
+                ctx.construct.get_or_init(|| compiled).clone()
+            }
+        };
+        let limit = ctx.limits.max_storage_buffer_binding_size as usize;
+        let max_batch = (limit / 4).min(1 << 24);
+        Ok(Self { ctx: ctx.clone(), layout, pipeline, max_batch })
+    }
+
+    /// The kernel's bind group layout and pipeline.
+    fn compile(ctx: &GpuContext) -> Result<(wgpu::BindGroupLayout, wgpu::ComputePipeline), EngineError> {
         let device = &ctx.device;
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.construct.layout"),
@@ -35,6 +64,7 @@ impl GpuRunner {
                 storage(4, false),
                 storage(5, false),
                 storage(6, false),
+                storage(7, false),
             ],
         });
         let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -44,9 +74,7 @@ impl GpuRunner {
         });
         let pipeline = super::create_pipeline(device, "construct", &pl)?;
         ctx.take_error()?;
-        let limit = ctx.limits.max_storage_buffer_binding_size as usize;
-        let max_batch = (limit / 4).min(1 << 24);
-        Ok(Self { ctx: ctx.clone(), layout, pipeline, max_batch })
+        Ok((layout, pipeline))
     }
 
     /// At most `synapses` per dispatch (tests use small batches to exercise the batching).
@@ -55,24 +83,11 @@ impl GpuRunner {
         self
     }
 
-    /// One dispatch over `c`'s items with outputs of `m` synapses; returns (counts, outputs).
-    fn dispatch(&self, c: &ConstructParams, offsets: &[u32], m: usize) -> Result<(Vec<u32>, ConstructOut), EngineError> {
+    /// One dispatch over `c`'s items with outputs of `m` synapses (fill mode; `counts` are the
+    /// items' counts where the kind needs them); returns (counts, outputs).
+    fn dispatch(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32], m: usize) -> Result<(Vec<u32>, ConstructOut), EngineError> {
         let device = &self.ctx.device;
         let items = (c.item_end - c.item_begin) as usize;
-        let params = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("spikeflow.construct.params"),
-            contents: bytemuck::bytes_of(c),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        let init = |label: &str, data: &[u32]| {
-            let mut contents: Vec<u8> = bytemuck::cast_slice(data).to_vec();
-            contents.resize(bytes_of(data.len()) as usize, 0);
-            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents: &contents,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-            })
-        };
         let out = |label: &str, len: usize| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -82,37 +97,22 @@ impl GpuRunner {
             })
         };
         let count_mode = c.mode == CONSTRUCT_MODE_COUNT;
-        let offsets_buf = init("spikeflow.construct.offsets", offsets);
-        let counts = out("spikeflow.construct.counts", if count_mode { items } else { 0 });
+        let offsets_buf = self.buffer("spikeflow.construct.offsets", offsets);
+        // Count mode: one count per item, or per row (FixedTotalNumber); zeroed at creation.
+        let n_counts = if c.kind == CONSTRUCT_FIXED_TOTAL_NUMBER { c.np as usize } else { items };
+        let counts =
+            if count_mode { out("spikeflow.construct.counts", n_counts) } else { self.buffer("spikeflow.construct.counts", counts) };
         let m_out = if count_mode { 0 } else { m };
         let pre = out("spikeflow.construct.pre", m_out);
         let post = out("spikeflow.construct.post", m_out);
         let w = out("spikeflow.construct.w", if c.w_kind == DIST_NONE { 0 } else { m_out });
         let d = out("spikeflow.construct.d", if c.d_kind == DIST_NONE { 0 } else { m_out });
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("spikeflow.construct.bind_group"),
-            layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: params.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 1, resource: offsets_buf.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 2, resource: counts.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 3, resource: pre.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 4, resource: post.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 5, resource: w.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 6, resource: d.as_entire_binding() },
-            ],
-        });
+        let dummy = out("spikeflow.construct.unused", 0);
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct") });
-        {
-            let mut pass =
-                encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("spikeflow.construct"), timestamp_writes: None });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
-            pass.dispatch_workgroups((items as u32).div_ceil(WORKGROUP_SIZE), 1, 1);
-        }
+        self.record(&mut encoder, c, [&offsets_buf, &counts, &pre, &post, &w, &d, &dummy]);
         let b = |len: usize| len as u64 * 4;
         let data = if count_mode {
-            read_back(&self.ctx, encoder, &[(&counts, 0, b(items))])?
+            read_back(&self.ctx, encoder, &[(&counts, 0, b(n_counts))])?
         } else {
             let wl = if c.w_kind == DIST_NONE { 0 } else { m };
             let dl = if c.d_kind == DIST_NONE { 0 } else { m };
@@ -129,8 +129,80 @@ impl GpuRunner {
         if count_mode {
             Ok((u(&data[0]), ConstructOut::default()))
         } else {
-            Ok((Vec::new(), ConstructOut { pre: u(&data[0]), post: u(&data[1]), w: f(&data[2], m), d: f(&data[3], m) }))
+            Ok((Vec::new(), ConstructOut { pre: u(&data[0]), post: u(&data[1]), w: f(&data[2], m), d: f(&data[3], m), stats: Vec::new() }))
         }
+    }
+
+    /// The bind group of one dispatch: `params` at binding 0, `buffers` at bindings 1–7.
+    fn bind_group(&self, params: &wgpu::Buffer, buffers: [&wgpu::Buffer; 7]) -> wgpu::BindGroup {
+        let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: params.as_entire_binding() }];
+        entries.extend(
+            buffers.iter().enumerate().map(|(k, b)| wgpu::BindGroupEntry { binding: k as u32 + 1, resource: b.as_entire_binding() }),
+        );
+        self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("spikeflow.construct.bind_group"),
+            layout: &self.layout,
+            entries: &entries,
+        })
+    }
+
+    /// A storage buffer holding `data` (at least 16 bytes).
+    fn buffer(&self, label: &str, data: &[u32]) -> wgpu::Buffer {
+        let mut contents: Vec<u8> = bytemuck::cast_slice(data).to_vec();
+        contents.resize(bytes_of(data.len()) as usize, 0);
+        self.ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents: &contents,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        })
+    }
+
+    /// Records one dispatch of `c` (its items) with `buffers` at bindings 1–7.
+    fn record(&self, encoder: &mut wgpu::CommandEncoder, c: &ConstructParams, buffers: [&wgpu::Buffer; 7]) {
+        let params = self.ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("spikeflow.construct.params"),
+            contents: bytemuck::bytes_of(c),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let bind_group = self.bind_group(&params, buffers);
+        let mut pass =
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("spikeflow.construct"), timestamp_writes: None });
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups((c.item_end - c.item_begin).div_ceil(WORKGROUP_SIZE), 1, 1);
+    }
+
+    /// Item ranges of at most `MAX_GROUPS` workgroups within `a..b`.
+    fn item_batches(a: u32, b: u32) -> impl Iterator<Item = (u32, u32)> {
+        let max_items = MAX_GROUPS * WORKGROUP_SIZE;
+        (a..b).step_by(max_items as usize).map(move |x| (x, (x + max_items).min(b)))
+    }
+
+    /// The CSR pass of `fill` into the engine's synapse buffers: each buffer holds the rows
+    /// `row_begin..row_end` (global), i.e. slots `base..base + len` (packed words, then weights).
+    pub fn fill_csr(&self, fill: &CsrFill, buffers: &[CsrBuffer<'_>]) -> Result<(), EngineError> {
+        let np = fill.params.np;
+        let mut encoder =
+            self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct.csr") });
+        let thresholds = self.buffer("spikeflow.construct.thresholds", &fill.thresholds);
+        let dummy = self.buffer("spikeflow.construct.unused", &[]);
+        for buf in buffers {
+            // This buffer's rows of the projection.
+            let a = buf.row_begin.saturating_sub(fill.first_row).min(np);
+            let b = buf.row_end.saturating_sub(fill.first_row).min(np);
+            for (x, y) in Self::item_batches(a, b) {
+                let (la, lb) = (x as usize, y as usize);
+                if fill.counts[la..lb].iter().all(|&c| c == 0) {
+                    continue;
+                }
+                let offsets = self.buffer("spikeflow.construct.offsets", &fill.offsets[la..lb]);
+                let counts = self.buffer("spikeflow.construct.counts", &fill.counts[la..lb]);
+                let c = ConstructParams { item_begin: x, item_end: y, slot_base: buf.base, split_len: buf.len, ..fill.params };
+                self.record(&mut encoder, &c, [&offsets, &counts, buf.buffer, &thresholds, &dummy, &dummy, &dummy]);
+            }
+        }
+        self.ctx.queue.submit([encoder.finish()]);
+        self.ctx.take_error()
     }
 
     /// Item batches of at most `MAX_GROUPS` workgroups and `max_batch` synapses.
@@ -163,26 +235,51 @@ impl GpuRunner {
 
 impl ConstructRunner for GpuRunner {
     fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String> {
-        let mut counts = Vec::with_capacity((c.item_end - c.item_begin) as usize);
+        let per_row = c.kind == CONSTRUCT_FIXED_TOTAL_NUMBER;
+        let mut counts = if per_row { vec![0u32; c.np as usize] } else { Vec::with_capacity((c.item_end - c.item_begin) as usize) };
         let max_items = MAX_GROUPS * WORKGROUP_SIZE;
         let mut a = c.item_begin;
         while a < c.item_end {
             let b = (a + max_items).min(c.item_end);
             let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_COUNT, ..*c };
-            counts.extend(self.dispatch(&cc, &[], 0).map_err(|e| e.to_string())?.0);
+            let part = self.dispatch(&cc, &[], &[], 0).map_err(|e| e.to_string())?.0;
+            if per_row {
+                for (r, k) in counts.iter_mut().zip(part) {
+                    *r += k;
+                }
+            } else {
+                counts.extend(part);
+            }
             a = b;
         }
         Ok(counts)
     }
 
-    fn fill(&self, c: &ConstructParams, offsets: &[u32], m: usize) -> Result<ConstructOut, String> {
+    fn stats(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32]) -> Result<Vec<u32>, String> {
+        let words = stats_init(c.nq);
+        let stats = self.buffer("spikeflow.construct.stats", &words);
+        let dummy = self.buffer("spikeflow.construct.unused", &[]);
+        let mut encoder =
+            self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct.stats") });
+        for (a, b) in Self::item_batches(c.item_begin, c.item_end) {
+            let (la, lb) = ((a - c.item_begin) as usize, (b - c.item_begin) as usize);
+            let (offs, cnts) = batch_tables(offsets, counts, la, lb, 0);
+            let (offs, cnts) = (self.buffer("spikeflow.construct.offsets", &offs), self.buffer("spikeflow.construct.counts", &cnts));
+            let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_STATS, ..*c };
+            self.record(&mut encoder, &cc, [&offs, &cnts, &dummy, &dummy, &dummy, &dummy, &stats]);
+        }
+        let data = read_back(&self.ctx, encoder, &[(&stats, 0, words.len() as u64 * 4)]).map_err(|e| e.to_string())?;
+        Ok(bytemuck::pod_collect_to_vec(&data[0]))
+    }
+
+    fn fill(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32], m: usize) -> Result<ConstructOut, String> {
         let mut out = ConstructOut::default();
         for (a, b) in self.batches(c, offsets, m).map_err(|e| e.to_string())? {
             let (la, lb) = ((a - c.item_begin) as usize, (b - c.item_begin) as usize);
             let (first, len) = slots(c, offsets, la, lb, m);
-            let offs: Vec<u32> = if offsets.is_empty() { Vec::new() } else { offsets[la..lb].iter().map(|&o| o - first as u32).collect() };
+            let (offs, cnts) = batch_tables(offsets, counts, la, lb, first);
             let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_FILL, ..*c };
-            let (_, part) = self.dispatch(&cc, &offs, len).map_err(|e| e.to_string())?;
+            let (_, part) = self.dispatch(&cc, &offs, &cnts, len).map_err(|e| e.to_string())?;
             out.pre.extend(part.pre);
             out.post.extend(part.post);
             out.w.extend(part.w);
@@ -214,7 +311,11 @@ impl ConstructRunner for LazyGpuRunner {
         self.get()?.count(c)
     }
 
-    fn fill(&self, c: &ConstructParams, offsets: &[u32], m: usize) -> Result<ConstructOut, String> {
-        self.get()?.fill(c, offsets, m)
+    fn fill(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32], m: usize) -> Result<ConstructOut, String> {
+        self.get()?.fill(c, offsets, counts, m)
+    }
+
+    fn stats(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32]) -> Result<Vec<u32>, String> {
+        self.get()?.stats(c, offsets, counts)
     }
 }

@@ -2,7 +2,7 @@
 //! and embedding applications can pass their own device.
 
 use crate::backend::EngineError;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A device and queue with the adapter's description. Cheap to clone (shared handles).
 #[derive(Clone, Debug)]
@@ -16,6 +16,9 @@ pub struct GpuContext {
     /// The limits the device was created with.
     pub limits: wgpu::Limits,
     errors: Arc<Mutex<Vec<String>>>,
+    /// The `construct` kernel's layout and pipeline, compiled once per device (the build and
+    /// the engine both use it; on llvmpipe it takes a second or two).
+    pub(crate) construct: Arc<OnceLock<(wgpu::BindGroupLayout, wgpu::ComputePipeline)>>,
 }
 
 impl GpuContext {
@@ -68,7 +71,7 @@ impl GpuContext {
                 v.push(e.to_string());
             }
         }));
-        Self { device, queue, info, limits, errors }
+        Self { device, queue, info, limits, errors, construct: Arc::new(OnceLock::new()) }
     }
 
     /// "name (backend, device type)".

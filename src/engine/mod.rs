@@ -440,7 +440,35 @@ impl GpuEngine {
                 contents: bytemuck::bytes_of(&split),
                 usage: wgpu::BufferUsages::UNIFORM,
             });
-            for k in 0..split.n_buffers() {
+            if net.csr_pending() {
+                // Kernel assembly: the `construct` kernel writes the synapses into the buffers.
+                for k in 0..split.n_buffers() {
+                    let (base, len) = (split.syn_base[k] as usize, split.syn_len[k] as usize);
+                    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some(&format!("spikeflow.synapses.{k}")),
+                        size: bytes_of(2 * len),
+                        usage: usage_rw,
+                        mapped_at_creation: false,
+                    });
+                    syn_buffers.push(SynBuffer { buffer, base, len });
+                }
+                let runner = construct::GpuRunner::new(&ctx)?;
+                let targets: Vec<construct::CsrBuffer<'_>> = syn_buffers
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| construct::CsrBuffer {
+                        buffer: &s.buffer,
+                        base: s.base as u32,
+                        len: s.len as u32,
+                        row_begin: if k == 0 { 0 } else { split.row_end[k - 1] },
+                        row_end: split.row_end[k],
+                    })
+                    .collect();
+                for fill in &net.csr_fills {
+                    runner.fill_csr(fill, &targets)?;
+                }
+            }
+            for k in (0..split.n_buffers()).filter(|_| !net.csr_pending()) {
                 let (base, len) = (split.syn_base[k] as usize, split.syn_len[k] as usize);
                 // Packed synapses, then their weights, written straight into the mapped buffer
                 // (no host copy of the two halves: 8 bytes per synapse at PD14's 3e8).
@@ -782,6 +810,13 @@ impl Engine for GpuEngine {
         let mut out = self.submit_and_read_at(encoder, &sources)?;
         let state = if state.is_some() { out.pop().unwrap_or_default() } else { Vec::new() };
         Ok((bytemuck::pod_collect_to_vec(&out.concat()), bytemuck::pod_collect_to_vec(&state)))
+    }
+
+    fn read_syn_words(&mut self) -> Result<Vec<u32>, EngineError> {
+        let encoder = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.read_syn_words") });
+        let words: Vec<_> = self.syn_buffers.iter().map(|s| (&s.buffer, 0, s.len as u64 * 4)).collect();
+        let out = self.submit_and_read_at(encoder, &words)?;
+        Ok(bytemuck::pod_collect_to_vec(&out.concat()))
     }
 
     fn write_synapses(&mut self, weight: &[i32], plastic: &[PlasticState]) -> Result<(), EngineError> {

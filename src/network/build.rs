@@ -11,6 +11,7 @@
 //!   (population, channel), chosen so that even every synapse of a neuron landing in one slot
 //!   cannot overflow i32; integer addition makes the sum independent of thread order.
 
+use super::assemble::{self, CsrFill, CsrRows};
 use super::construct::{self, ConstructRunner};
 use super::current_source::kind as stim_kind;
 use super::plastic::{build_plastic, PlasticNet, PlasticProjection};
@@ -73,9 +74,33 @@ pub struct BuiltProjection {
     pub scale: f64,
     /// Index of its rule in [`PlasticNet::rules`] (dynamic synapse types with synapses).
     pub rule: Option<usize>,
+    /// Kernel-assembled: where its synapses lie in the CSR until `slots`, `view_pos` and
+    /// `delay_steps` are decoded from it ([`BuiltProjection::decode`]).
+    pub csr_rows: Option<CsrRows>,
 }
 
 impl BuiltProjection {
+    /// Projection `proj` between the views `pre_idx`, `post_idx`, without synapses yet.
+    fn of(label: &str, proj: &super::Projection, pre_idx: Vec<u32>, post_idx: Vec<u32>, dt: f64, scale: f64) -> Self {
+        Self {
+            label: label.to_string(),
+            pre: proj.pre.pop.index(),
+            post: proj.post.pop.index(),
+            receptor: proj.receptor,
+            synapse: proj.synapse.clone(),
+            slots: Vec::new(),
+            view_pos: Vec::new(),
+            view_len: (pre_idx.len(), post_idx.len()),
+            pre_idx,
+            post_idx,
+            delay_steps: Vec::new(),
+            dt,
+            scale,
+            rule: None,
+            csr_rows: None,
+        }
+    }
+
     /// Whether its synapses live in the plastic arrays.
     pub fn is_dynamic(&self) -> bool {
         self.synapse.is_dynamic()
@@ -83,12 +108,20 @@ impl BuiltProjection {
 
     /// Number of synapses.
     pub fn len(&self) -> usize {
-        self.view_pos.len()
+        self.csr_rows.as_ref().map_or(self.view_pos.len(), CsrRows::len)
     }
 
     /// Whether it has no synapse.
     pub fn is_empty(&self) -> bool {
-        self.view_pos.is_empty()
+        self.len() == 0
+    }
+
+    /// Decodes a kernel-assembled projection's per-synapse lists from the packed synapses
+    /// `syn` (read back from the engine); nothing to do otherwise.
+    pub fn decode(&mut self, syn: &[u32], target_bits: u32) {
+        if let Some(rows) = self.csr_rows.take() {
+            (self.slots, self.view_pos, self.delay_steps) = rows.decode(syn, target_bits);
+        }
     }
 
     /// Synapse `k`'s (pre, post) indices in their populations.
@@ -192,17 +225,53 @@ pub struct BuiltNetwork {
     pub rec_map: Vec<u32>,
     /// Poisson inputs, one entry per run of consecutive target neurons.
     pub poisson: Vec<PoissonInputEntry>,
+    /// Kernel assembly: the CSR passes that fill `syn` and `weight` (left empty until then)
+    /// on the engine's side ([`super::assemble`]).
+    pub csr_fills: Vec<CsrFill>,
+    /// Whether the static CSR was assembled by the `construct` kernel (or its mirror).
+    pub kernel_assembled: bool,
 }
 
 impl BuiltNetwork {
     /// Synapses in total (static and plastic).
     pub fn n_synapses(&self) -> usize {
-        self.syn.len() + self.plastic.n_synapses()
+        self.n_static_synapses() + self.plastic.n_synapses()
     }
 
     /// Static synapses (walked by `propagate`).
     pub fn n_static_synapses(&self) -> usize {
-        self.syn.len()
+        self.row_ptr.last().copied().unwrap_or(0) as usize
+    }
+
+    /// Whether the static CSR is still to be filled by its kernel passes.
+    pub fn csr_pending(&self) -> bool {
+        !self.csr_fills.is_empty()
+    }
+
+    /// Runs the CSR passes on the host (the kernel's mirror): fills `syn` and `weight`.
+    pub fn assemble_on_host(&mut self) {
+        if self.csr_fills.is_empty() {
+            return;
+        }
+        let n = self.n_static_synapses();
+        let (mut syn, mut weight) = (vec![0u32; n], vec![0i32; n]);
+        for fill in std::mem::take(&mut self.csr_fills) {
+            super::assemble::fill_on_host(&fill, &mut syn, &mut weight);
+        }
+        (self.syn, self.weight) = (syn, weight);
+    }
+
+    /// Decodes kernel-assembled projections' per-synapse lists from the packed synapses `syn`.
+    pub fn decode_projections(&mut self, syn: &[u32]) {
+        let bits = self.target_bits;
+        for p in &mut self.projections {
+            p.decode(syn, bits);
+        }
+    }
+
+    /// Whether some projection's per-synapse lists are still to be decoded.
+    pub fn lists_pending(&self) -> bool {
+        self.projections.iter().any(|p| p.csr_rows.is_some())
     }
 
     /// Neurons in total (not counting padding).
@@ -271,7 +340,16 @@ pub(crate) fn resolve_params(
 }
 
 /// Build the network. `dt` in ms.
-pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn ConstructRunner) -> Result<BuiltNetwork, BuildError> {
+/// Build the network. `dt` in ms. With `kernel_assembly` the static CSR of a qualifying
+/// network is left to the engine's `construct` kernel (`BuiltNetwork::csr_fills`, see
+/// [`super::assemble`]).
+pub(crate) fn build(
+    spec: &NetworkSpec,
+    dt: f64,
+    seed: u64,
+    runner: &dyn ConstructRunner,
+    kernel_assembly: bool,
+) -> Result<BuiltNetwork, BuildError> {
     let t_build = std::time::Instant::now();
     // 1. Global layout.
     let mut offset: u64 = 0;
@@ -455,7 +533,25 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         }
         Ok(Drawn { pre_idx, post_idx, gen, w, d_steps })
     };
-    let drawn = in_parallel(spec.projections.len(), draw);
+    // Kernel assembly: counts and ranges from the device; no synapse comes to the host.
+    let kernel = if kernel_assembly { assemble::plan_network(spec, &pops, dt, seed, runner)? } else { None };
+    let drawn = if kernel.is_some() { Vec::new() } else { in_parallel(spec.projections.len(), draw) };
+    for (ji, kp) in kernel.iter().flatten().enumerate() {
+        let proj = &spec.projections[ji].0;
+        let (pre_pop, post_pop) = (proj.pre.pop.index(), proj.post.pop.index());
+        if kp.synapses == 0 {
+            continue;
+        }
+        max_delay = max_delay.max(kp.steps.1);
+        min_delay = min_delay.min(kp.steps.0);
+        let lo = proj.receptor.channel() as usize * n_total as usize + (pops[post_pop].offset + kp.post_first) as usize;
+        for (b, &c) in bound[lo..lo + kp.post_counts.len()].iter_mut().zip(&kp.post_counts) {
+            if c > 0 {
+                *b += f64::from(c) * kp.reach;
+            }
+        }
+        pops[pre_pop].has_outgoing = true;
+    }
     let draw_s = t_build.elapsed().as_secs_f64();
     for ((proj, _), drawn) in spec.projections.iter().zip(drawn) {
         let Drawn { pre_idx, post_idx, gen, w, d_steps } = drawn?;
@@ -477,11 +573,13 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
             w,
             d: d_steps,
         };
-        // The fixed-point scale bounds each synapse by the largest weight it can have.
-        let reach = bounds.map(|(lo, hi)| lo.abs().max(hi.abs()));
-        for k in 0..m {
-            bound[ch * n_total as usize + raw.post_global(k) as usize] += reach.unwrap_or(raw.w[k].abs());
-        }
+        // The fixed-point scale bounds each synapse by the largest weight of its projection
+        // (its learning rule's larger bound): a neuron's bound is Σ over projections of its
+        // synapses' count × that reach, computable from counts alone on the device.
+        let reach = bounds.map_or_else(|| raw.w.iter().fold(0.0, |a: f64, w| a.max(w.abs())), |(lo, hi)| lo.abs().max(hi.abs()));
+        let lo = ch * n_total as usize + post_off as usize;
+        let targets = &mut bound[lo..lo + pops[post_pop].n as usize];
+        add_reach(targets, (0..m).map(|k| raw.post_global(k) - post_off), reach);
         if m > 0 {
             pops[pre_pop].has_outgoing = true;
             if proj.synapse.learns() {
@@ -521,7 +619,8 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
     }
 
     // 4. Fixed-point scales per (population, channel): 2^e with e one less than the largest
-    //    exponent for which the sum of all |weights| onto any neuron of the population stays
+    //    exponent for which the bound onto any neuron of the population (Σ over projections of
+    //    its synapses' count × the projection's largest |weight|, plus Poisson inputs) stays
     //    below 2^31. The spare bit absorbs the rounding of each weight to an integer (≤ 1/2 per
     //    synapse), so no slot can overflow even if every synapse lands in it at once.
     for p in &mut pops {
@@ -559,7 +658,8 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
     //    with dynamics go to the plastic CSR.
     let dynamic: Vec<bool> = spec.projections.iter().map(|(p, _)| p.synapse.is_dynamic()).collect();
     let mut row_ptr = vec![0u32; n_total as usize + 1];
-    let total_syn: usize = raws.iter().map(|r| r.w.len()).sum();
+    let total_syn: usize =
+        raws.iter().map(|r| r.w.len()).sum::<usize>() + kernel.iter().flatten().map(|k| k.synapses as usize).sum::<usize>();
     if total_syn as u64 >= u64::from(u32::MAX) {
         return Err(BuildError::TooLarge {
             what: "synapses".into(),
@@ -574,9 +674,14 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         let p = &pops[spec.projections[ji].0.pre.pop.index()];
         (p.offset, p.n as usize)
     };
-    let counts: Vec<Vec<u32>> = in_parallel(raws.len(), |ji| {
+    let counts: Vec<Vec<u32>> = in_parallel(spec.projections.len(), |ji| {
         if dynamic[ji] {
             return Vec::new();
+        }
+        if let Some(kp) = kernel.as_ref().map(|k| &k[ji]) {
+            let mut c = vec![0u32; pre_range(ji).1];
+            c[kp.pre_first as usize..kp.pre_first as usize + kp.row_counts.len()].copy_from_slice(&kp.row_counts);
+            return c;
         }
         let (r, (off, n)) = (&raws[ji], pre_range(ji));
         let mut c = vec![0u32; n];
@@ -614,10 +719,48 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         })
         .collect();
     drop(counts);
+    // Kernel assembly: each projection's CSR pass, and where its rows lie for decoding.
+    let mut csr_fills = Vec::new();
+    let mut kernel_rows = Vec::new();
+    for (ji, kp) in kernel.iter().flatten().enumerate() {
+        let proj = &spec.projections[ji].0;
+        let post = &pops[proj.post.pop.index()];
+        let ch = proj.receptor.channel();
+        let scale = post.scale[ch as usize];
+        let rows = kp.pre_first as usize..kp.pre_first as usize + kp.row_counts.len();
+        let offsets = cursors[ji][rows].to_vec();
+        let target_base = ch * n_total + post.offset + kp.post_first;
+        let thresholds = if kp.params.d_kind != crate::abi::DIST_NONE && kp.synapses > 0 {
+            assemble::delay_thresholds(dt, kp.steps.0, kp.steps.1)
+        } else {
+            Vec::new()
+        };
+        let params = crate::abi::ConstructParams {
+            mode: crate::abi::CONSTRUCT_MODE_CSR,
+            target_bits,
+            target_base,
+            w_fixed: kp.w_const.map_or(0, |w| super::plastic::fixed_weight(&proj.synapse, w, scale)),
+            w_scale: scale as f32,
+            d_steps: kp.steps.0,
+            n_thresholds: thresholds.len() as u32,
+            ..kp.params
+        };
+        if kp.synapses > 0 {
+            csr_fills.push(assemble::CsrFill {
+                params,
+                first_row: pops[proj.pre.pop.index()].offset + kp.pre_first,
+                offsets: offsets.clone(),
+                counts: kp.row_counts.clone(),
+                thresholds,
+            });
+        }
+        kernel_rows.push(assemble::CsrRows { offsets, counts: kp.row_counts.clone(), target_base });
+    }
     // The projections fill their (disjoint) slots in parallel; relaxed atomic stores are plain
     // stores on the usual targets and keep this free of unsafe code.
-    let syn_slots: Vec<AtomicU32> = std::iter::repeat_with(|| AtomicU32::new(0)).take(n_static).collect();
-    let weight_slots: Vec<AtomicI32> = std::iter::repeat_with(|| AtomicI32::new(0)).take(n_static).collect();
+    let n_host = if kernel.is_some() { 0 } else { n_static };
+    let syn_slots: Vec<AtomicU32> = std::iter::repeat_with(|| AtomicU32::new(0)).take(n_host).collect();
+    let weight_slots: Vec<AtomicI32> = std::iter::repeat_with(|| AtomicI32::new(0)).take(n_host).collect();
     let filled: Vec<(Vec<u32>, Vec<i32>)> = in_parallel(raws.len(), |ji| {
         let (r, proj) = (&raws[ji], &spec.projections[ji].0);
         let ch = proj.receptor.channel();
@@ -653,20 +796,20 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         r.w = Vec::new();
         let delay_steps = if dynamic[ji] { r.d.clone() } else { std::mem::take(&mut r.d) };
         projections.push(BuiltProjection {
-            label: label.clone(),
-            pre: proj.pre.pop.index(),
-            post: proj.post.pop.index(),
-            receptor: proj.receptor,
-            synapse: proj.synapse.clone(),
             slots,
             view_pos: if dynamic[ji] { r.view_pos.clone() } else { std::mem::take(&mut r.view_pos) },
-            view_len: (r.pre_idx.len(), r.post_idx.len()),
-            pre_idx: r.pre_idx.clone(),
-            post_idx: r.post_idx.clone(),
             delay_steps,
-            dt,
-            scale,
-            rule: None,
+            ..BuiltProjection::of(label, proj, r.pre_idx.clone(), r.post_idx.clone(), dt, scale)
+        });
+    }
+    for ((ji, kp), rows) in kernel.iter().flatten().enumerate().zip(kernel_rows) {
+        let (proj, label) = &spec.projections[ji];
+        let (np, nq) = (kp.params.np, kp.params.nq);
+        let scale = pops[proj.post.pop.index()].scale[proj.receptor.channel() as usize];
+        let (pre_idx, post_idx) = ((kp.pre_first..kp.pre_first + np).collect(), (kp.post_first..kp.post_first + nq).collect());
+        projections.push(BuiltProjection {
+            csr_rows: (!rows.is_empty()).then_some(rows),
+            ..BuiltProjection::of(label, proj, pre_idx, post_idx, dt, scale)
         });
     }
     let plastic_ids: Vec<usize> = (0..raws.len()).filter(|&ji| dynamic[ji]).collect();
@@ -795,7 +938,23 @@ pub(crate) fn build(spec: &NetworkSpec, dt: f64, seed: u64, runner: &dyn Constru
         stim,
         rec_map,
         poisson,
+        csr_fills,
+        kernel_assembled: kernel.is_some(),
     })
+}
+
+/// Adds `count × reach` to `bound[post]` for each target's count of synapses among `posts`
+/// (one product per target, so the sum does not depend on the synapses' order).
+fn add_reach(bound: &mut [f64], posts: impl Iterator<Item = u32>, reach: f64) {
+    let mut count = vec![0u32; bound.len()];
+    for p in posts {
+        count[p as usize] += 1;
+    }
+    for (b, c) in bound.iter_mut().zip(count) {
+        if c > 0 {
+            *b += f64::from(c) * reach;
+        }
+    }
 }
 
 /// One projection's connectivity, weights (nA or µS) and delays (ms) as drawn.

@@ -23,11 +23,35 @@ use crate::random::{seed_key, RandomDistribution};
 
 /// Runs `construct` dispatches: the host mirror or a GPU.
 pub trait ConstructRunner: Sync {
-    /// Count mode over `c.item_begin..c.item_end`: each item's number of synapses.
+    /// Count mode over `c.item_begin..c.item_end`: each item's number of synapses
+    /// (FixedProbability), or each row's (FixedTotalNumber: `c.np` counts over synapse items).
     fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String>;
-    /// Fill mode over the items; `offsets` (FixedProbability) gives each item's first output
-    /// slot, `m` is the number of synapses.
-    fn fill(&self, c: &ConstructParams, offsets: &[u32], m: usize) -> Result<ConstructOut, String>;
+    /// Fill mode over the items; `offsets` (FixedProbability, FixedTotalNumber) gives each
+    /// item's first output slot, `counts` (FixedTotalNumber) each item's number of synapses,
+    /// `m` is the number of synapses.
+    fn fill(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32], m: usize) -> Result<ConstructOut, String>;
+    /// Stats mode over the rows `c.item_begin..c.item_end` (`offsets`, `counts` as for
+    /// `fill`): `[min w, max w, min d, max d]` as order keys, then the synapses per post
+    /// position (`c.nq`).
+    fn stats(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32]) -> Result<Vec<u32>, String>;
+}
+
+/// Merges stats words `b` into `a` (min, max, min, max, then sums).
+pub fn merge_stats(a: &mut [u32], b: &[u32]) {
+    a[0] = a[0].min(b[0]);
+    a[1] = a[1].max(b[1]);
+    a[2] = a[2].min(b[2]);
+    a[3] = a[3].max(b[3]);
+    for (x, y) in a[4..].iter_mut().zip(&b[4..]) {
+        *x += y;
+    }
+}
+
+/// Stats words before any synapse, for `nq` post positions.
+pub fn stats_init(nq: u32) -> Vec<u32> {
+    let mut s = crate::cpu::construct::STATS_INIT.to_vec();
+    s.resize(4 + nq as usize, 0);
+    s
 }
 
 /// The host mirror, items split over up to `threads` of the host's cores.
@@ -61,6 +85,31 @@ impl HostRunner {
 
 impl ConstructRunner for HostRunner {
     fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String> {
+        if c.kind == CONSTRUCT_FIXED_TOTAL_NUMBER {
+            // Per-thread row histograms, summed.
+            let parts: Vec<Vec<u32>> = std::thread::scope(|s| {
+                let handles: Vec<_> = self
+                    .chunks(c)
+                    .into_iter()
+                    .map(|(a, b)| {
+                        let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_COUNT, ..*c };
+                        s.spawn(move || {
+                            let mut rows = vec![0u32; c.np as usize];
+                            construct(&cc, &[], &mut rows, &mut ConstructOut::default());
+                            rows
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().expect("construct thread")).collect()
+            });
+            let mut rows = vec![0u32; c.np as usize];
+            for p in parts {
+                for (r, k) in rows.iter_mut().zip(p) {
+                    *r += k;
+                }
+            }
+            return Ok(rows);
+        }
         let mut counts = vec![0u32; (c.item_end - c.item_begin) as usize];
         std::thread::scope(|s| {
             let mut rest: &mut [u32] = &mut counts;
@@ -74,7 +123,7 @@ impl ConstructRunner for HostRunner {
         Ok(counts)
     }
 
-    fn fill(&self, c: &ConstructParams, offsets: &[u32], m: usize) -> Result<ConstructOut, String> {
+    fn fill(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32], m: usize) -> Result<ConstructOut, String> {
         // Each thread fills its own output (slots relative to its first item), then the parts
         // are concatenated in item order: the slots are consecutive by construction.
         let parts: Vec<ConstructOut> = std::thread::scope(|s| {
@@ -85,12 +134,11 @@ impl ConstructRunner for HostRunner {
                     let la = (a - c.item_begin) as usize;
                     let lb = (b - c.item_begin) as usize;
                     let (first, len) = slots(c, offsets, la, lb, m);
-                    let offs: Vec<u32> =
-                        if offsets.is_empty() { Vec::new() } else { offsets[la..lb].iter().map(|&o| o - first as u32).collect() };
+                    let (offs, mut cnts) = batch_tables(offsets, counts, la, lb, first);
                     let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_FILL, ..*c };
                     s.spawn(move || {
                         let mut out = ConstructOut::with_len(len);
-                        construct(&cc, &offs, &mut [], &mut out);
+                        construct(&cc, &offs, &mut cnts, &mut out);
                         out
                     })
                 })
@@ -106,18 +154,51 @@ impl ConstructRunner for HostRunner {
         }
         Ok(out)
     }
+
+    fn stats(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32]) -> Result<Vec<u32>, String> {
+        // Rows split over the threads, each with its own stats, merged.
+        let parts: Vec<Vec<u32>> = std::thread::scope(|s| {
+            let handles: Vec<_> = self
+                .chunks(c)
+                .into_iter()
+                .map(|(a, b)| {
+                    let (la, lb) = ((a - c.item_begin) as usize, (b - c.item_begin) as usize);
+                    let offs = if offsets.is_empty() { Vec::new() } else { offsets[la..lb].to_vec() };
+                    let mut cnts = if counts.is_empty() { Vec::new() } else { counts[la..lb].to_vec() };
+                    let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_STATS, ..*c };
+                    s.spawn(move || {
+                        let mut out = ConstructOut { stats: stats_init(c.nq), ..Default::default() };
+                        construct(&cc, &offs, &mut cnts, &mut out);
+                        out.stats
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("construct thread")).collect()
+        });
+        let mut all = stats_init(c.nq);
+        for p in parts {
+            merge_stats(&mut all, &p);
+        }
+        Ok(all)
+    }
+}
+
+/// The offsets (relative to the batch's first slot `first`) and counts of local items `la..lb`.
+pub fn batch_tables(offsets: &[u32], counts: &[u32], la: usize, lb: usize, first: usize) -> (Vec<u32>, Vec<u32>) {
+    let offs = if offsets.is_empty() { Vec::new() } else { offsets[la..lb].iter().map(|&o| o - first as u32).collect() };
+    let cnts = if counts.is_empty() { Vec::new() } else { counts[la..lb].to_vec() };
+    (offs, cnts)
 }
 
 /// First output slot and number of slots of local items `la..lb`.
 pub fn slots(c: &ConstructParams, offsets: &[u32], la: usize, lb: usize, m: usize) -> (usize, usize) {
     match c.kind {
-        CONSTRUCT_FIXED_PROBABILITY => {
+        CONSTRUCT_FIXED_PROBABILITY | CONSTRUCT_FIXED_TOTAL_NUMBER => {
             let first = offsets.get(la).map_or(m, |&o| o as usize);
             let end = offsets.get(lb).map_or(m, |&o| o as usize);
             (first, end - first)
         }
-        CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST => (la * c.n as usize, (lb - la) * c.n as usize),
-        _ => (la, lb - la),
+        _ => (la * c.n as usize, (lb - la) * c.n as usize),
     }
 }
 
@@ -260,7 +341,8 @@ pub fn plan(
             (c, items)
         }
         Connector::FixedTotalNumber { n, allow_self_connections, with_replacement: true } => {
-            if n >= 1 << 31 {
+            // Rows draw ~n/np partners each, 4 words a block, blocks below 2^24.
+            if n >= 1 << 31 || (n >= 1 << 25 && n / np.max(1) > 1 << 20) {
                 return None;
             }
             let no_self = same_population && !allow_self_connections;
@@ -296,29 +378,40 @@ pub struct Drawn {
 /// Runs `plan` on `runner` and orders the result by presynaptic position (stable).
 pub fn execute(plan: &Plan, runner: &dyn ConstructRunner) -> Result<Drawn, String> {
     let c = plan.params;
-    let (offsets, m) = match c.kind {
+    let prefix = |counts: &[u32]| -> Result<(Vec<u32>, usize), String> {
+        let mut offsets = Vec::with_capacity(counts.len());
+        let mut total = 0u64;
+        for &k in counts {
+            offsets.push(u32::try_from(total).map_err(|_| "more than 2^32 synapses in one projection".to_string())?);
+            total += u64::from(k);
+        }
+        Ok((offsets, total as usize))
+    };
+    let (c, offsets, counts, m) = match c.kind {
         CONSTRUCT_FIXED_PROBABILITY => {
             if c.p <= 0.0 || c.np == 0 || c.nq == 0 {
                 return Ok(empty(&c));
             }
-            let counts = runner.count(&c)?;
-            let mut offsets = Vec::with_capacity(counts.len());
-            let mut total = 0u64;
-            for &k in &counts {
-                offsets.push(u32::try_from(total).map_err(|_| "more than 2^32 synapses in one projection".to_string())?);
-                total += u64::from(k);
-            }
-            (offsets, total as usize)
+            let (offsets, m) = prefix(&runner.count(&c)?)?;
+            (c, offsets, Vec::new(), m)
         }
-        CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST => (Vec::new(), plan.items as usize * c.n as usize),
-        _ => (Vec::new(), plan.items as usize),
+        CONSTRUCT_FIXED_TOTAL_NUMBER => {
+            if plan.items == 0 {
+                return Ok(empty(&c));
+            }
+            // Count over the n synapses (each draws its row), fill over the np rows.
+            let counts = runner.count(&c)?;
+            let (offsets, m) = prefix(&counts)?;
+            (ConstructParams { item_begin: 0, item_end: c.np, ..c }, offsets, counts, m)
+        }
+        _ => (c, Vec::new(), Vec::new(), plan.items as usize * c.n as usize),
     };
     if m == 0 {
         return Ok(empty(&c));
     }
-    let out = runner.fill(&c, &offsets, m)?;
-    // Row-wise connectors are grouped by pre already; the others are sorted (stably) by pre.
-    let row_wise = matches!(c.kind, CONSTRUCT_FIXED_PROBABILITY | CONSTRUCT_FIXED_NUMBER_POST);
+    let out = runner.fill(&c, &offsets, &counts, m)?;
+    // Row-wise connectors are grouped by pre already; FixedNumberPre is sorted (stably) by pre.
+    let row_wise = c.kind != CONSTRUCT_FIXED_NUMBER_PRE;
     let order: Option<Vec<u32>> = (!row_wise).then(|| stable_order_by(&out.pre, c.np as usize));
     let pick = |v: &[u32]| -> Vec<u32> { order.as_ref().map_or_else(|| v.to_vec(), |o| o.iter().map(|&k| v[k as usize]).collect()) };
     let pickf = |v: &[f32]| -> Vec<f64> {

@@ -1,6 +1,7 @@
 //! Network description (populations, projections, current sources, recording requests) and its
 //! build into the flat host arrays both back ends run on.
 
+pub mod assemble;
 pub mod build;
 pub mod connectors;
 pub mod construct;

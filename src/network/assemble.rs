@@ -1,0 +1,291 @@
+//! CSR assembly by the `construct` kernel: the static synapses of random connectors written
+//! straight into the CSR where they will be read, without a trip through the host.
+//!
+//! For each projection the kernel runs three passes over its presynaptic rows, each
+//! re-drawing the same synapses from the counter-based streams (`network::construct`):
+//!
+//! 1. **count** (FixedProbability, FixedTotalNumber): each row's number of synapses;
+//! 2. **stats**: each post position's number of synapses, and the range of the drawn weights
+//!    and delays (atomic min/max of order-preserving keys) — the host checks the ranges
+//!    against PyNN's rules, picks the fixed-point scales from `count × largest |weight|`
+//!    (the rule both assembly paths use), and lays out `row_ptr`;
+//! 3. **CSR**: each synapse's packed word and fixed-point weight at its slot (row start +
+//!    the earlier projections' synapses of that row + its index in the row), in the engine's
+//!    synapse buffers (split at row boundaries like any other CSR).
+//!
+//! A row's synapses come from one thread in draw order, so the CSR is the one host assembly
+//! builds, bit for bit (tests/assembly.rs). Delays become steps through a table of f32
+//! thresholds (`delay_thresholds`), so the kernel's `round(d / dt)` in f64 is exact without
+//! f64 on the device. The per-synapse lists `connections()` and `set_weights` use are decoded
+//! from the CSR when first needed ([`CsrRows`]).
+//!
+//! Networks qualify when every projection is static, drawn by the kernel row by row
+//! (FixedProbability, FixedTotalNumber with replacement, FixedNumberPost with replacement) with
+//! constant or kernel-drawn weights and delays; anything else (and any rule broken, so that
+//! the error names the synapse) is assembled on the host.
+
+use super::build::{check_weight, BuiltPopulation};
+use super::construct::{plan, ConstructRunner};
+use super::{BuildError, NetworkSpec};
+use crate::abi::*;
+use crate::cpu::construct::{construct, from_order_key, ConstructOut};
+use crate::model::Param;
+
+/// Where the static CSR is assembled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsrAssembly {
+    /// By the `construct` kernel on the GPU back end when the network qualifies, on the host
+    /// otherwise.
+    #[default]
+    Auto,
+    /// Always on the host.
+    Host,
+    /// By the `construct` kernel when the network qualifies (on the CPU back end: its mirror).
+    Kernel,
+}
+
+impl std::str::FromStr for CsrAssembly {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(CsrAssembly::Auto),
+            "host" => Ok(CsrAssembly::Host),
+            "kernel" => Ok(CsrAssembly::Kernel),
+            other => Err(format!("unknown CSR assembly '{other}': expected auto, host or kernel")),
+        }
+    }
+}
+
+/// A projection assembled by the kernel: its rows' and targets' counts and its ranges.
+#[derive(Debug, Clone)]
+pub(crate) struct KernelProjection {
+    /// The dispatch over its rows (kind, views, draws; mode and slots set per pass).
+    pub params: ConstructParams,
+    /// First index of the pre view in its population.
+    pub pre_first: u32,
+    /// First index of the post view in its population.
+    pub post_first: u32,
+    /// Synapses per row (pre view position).
+    pub row_counts: Vec<u32>,
+    /// Synapses per post view position.
+    pub post_counts: Vec<u32>,
+    /// Synapses in all.
+    pub synapses: u64,
+    /// Largest |weight|, nA or µS (0 without synapses).
+    pub reach: f64,
+    /// The fixed-point weight of a constant weight is computed from this (nA or µS).
+    pub w_const: Option<f64>,
+    /// Fewest and most delay steps of its synapses.
+    pub steps: (u32, u32),
+}
+
+/// Plans kernel assembly of `spec`: `Ok(None)` when some projection does not qualify or
+/// breaks a rule (host assembly then builds the network, or reports the error with the
+/// synapse that breaks it); errors only when the device fails.
+pub(crate) fn plan_network(
+    spec: &NetworkSpec,
+    pops: &[BuiltPopulation],
+    dt: f64,
+    seed: u64,
+    runner: &dyn ConstructRunner,
+) -> Result<Option<Vec<KernelProjection>>, BuildError> {
+    let mut out = Vec::with_capacity(spec.projections.len());
+    for (ji, (proj, label)) in spec.projections.iter().enumerate() {
+        let (Ok(pre_idx), Ok(post_idx)) = (proj.pre.indices(), proj.post.indices()) else { return Ok(None) };
+        let post_spec = pops[proj.post.pop.index()].spec;
+        if proj.synapse.is_dynamic() || !post_spec.receives_input || proj.synapse.validate(dt).is_err() {
+            return Ok(None);
+        }
+        let delay = proj.synapse.delay().cloned().unwrap_or(Param::Const(dt));
+        let weight = proj.synapse.weight();
+        if matches!(weight, Param::Array(_)) || matches!(delay, Param::Array(_)) {
+            return Ok(None);
+        }
+        let same = proj.pre.pop.index() == proj.post.pop.index();
+        let Some(Ok(p)) = plan(ji, &proj.connector, weight, &delay, &pre_idx, &post_idx, same, seed) else { return Ok(None) };
+        let device = |e: String| BuildError::invalid(format!("projection '{label}'.connector"), e);
+        let c = p.params;
+        let (c, row_counts) = match c.kind {
+            CONSTRUCT_FIXED_PROBABILITY if c.p > 0.0 && c.np > 0 && c.nq > 0 => (c, runner.count(&c).map_err(device)?),
+            CONSTRUCT_FIXED_PROBABILITY => (c, vec![0; c.np as usize]),
+            CONSTRUCT_FIXED_TOTAL_NUMBER => {
+                let rows = if p.items > 0 { runner.count(&c).map_err(device)? } else { vec![0; c.np as usize] };
+                (ConstructParams { item_begin: 0, item_end: c.np, ..c }, rows)
+            }
+            CONSTRUCT_FIXED_NUMBER_POST if c.replace == 1 => (c, vec![c.n; c.np as usize]),
+            _ => return Ok(None),
+        };
+        let synapses: u64 = row_counts.iter().map(|&k| u64::from(k)).sum();
+        let mut offsets = Vec::with_capacity(row_counts.len());
+        let mut total = 0u64;
+        for &k in &row_counts {
+            offsets.push(u32::try_from(total).map_err(|_| device("more than 2^32 synapses in one projection".into()))?);
+            total += u64::from(k);
+        }
+        let stats =
+            if synapses > 0 { runner.stats(&c, &offsets, &row_counts).map_err(device)? } else { super::construct::stats_init(c.nq) };
+        // The values' ranges: drawn (f32 widened, as host assembly sees them) or constant.
+        let range = |kind: u32, lo: u32, hi: u32, constant: &Param| match (kind, constant) {
+            (DIST_NONE, Param::Const(v)) => (*v, *v),
+            _ => (f64::from(from_order_key(lo)), f64::from(from_order_key(hi))),
+        };
+        let (w_lo, w_hi) = range(c.w_kind, stats[0], stats[1], weight);
+        let (d_lo, d_hi) = range(c.d_kind, stats[2], stats[3], &delay);
+        let (mut reach, mut steps) = (0.0, (u32::MAX, 0));
+        if synapses > 0 {
+            // The host rules on the extremes (weight signs and finiteness are monotone in w;
+            // the delay rules in d): any break goes to host assembly, which names the synapse.
+            if check_weight(post_spec, proj.receptor, w_lo).is_err() || check_weight(post_spec, proj.receptor, w_hi).is_err() {
+                return Ok(None);
+            }
+            let ok = |d: f64| d.is_finite() && d >= dt * (1.0 - 1e-9) && steps_of(d, dt) <= f64::from(1u32 << 24);
+            if !(ok(d_lo) && ok(d_hi)) {
+                return Ok(None);
+            }
+            steps = (steps_of(d_lo, dt) as u32, steps_of(d_hi, dt) as u32);
+            if steps.1 - steps.0 > MAX_THRESHOLDS {
+                return Ok(None);
+            }
+            reach = w_lo.abs().max(w_hi.abs());
+        }
+        out.push(KernelProjection {
+            params: c,
+            pre_first: pre_idx.first().copied().unwrap_or(0) as u32,
+            post_first: post_idx.first().copied().unwrap_or(0) as u32,
+            row_counts,
+            post_counts: stats[4..].to_vec(),
+            synapses,
+            reach,
+            w_const: match weight {
+                Param::Const(v) => Some(*v),
+                _ => None,
+            },
+            steps,
+        });
+    }
+    Ok(Some(out))
+}
+
+/// Most delay thresholds of one projection (the span of its delays in steps).
+pub const MAX_THRESHOLDS: u32 = 1 << 16;
+
+/// The CSR pass of one projection.
+#[derive(Debug, Clone)]
+pub struct CsrFill {
+    /// The dispatch (mode CSR; items are the rows `0..np`; slot_base/split_len set per buffer).
+    pub params: ConstructParams,
+    /// Global presynaptic index of row 0.
+    pub first_row: u32,
+    /// Per row: CSR slot of its first synapse of this projection.
+    pub offsets: Vec<u32>,
+    /// Per row: its synapses of this projection.
+    pub counts: Vec<u32>,
+    /// Delay thresholds (f32 bits, ascending; at least one word).
+    pub thresholds: Vec<u32>,
+}
+
+/// Where a kernel-assembled projection's synapses lie in the CSR, until decoded.
+#[derive(Debug, Clone, Default)]
+pub struct CsrRows {
+    /// Per pre view position: CSR slot of its first synapse.
+    pub offsets: Vec<u32>,
+    /// Per pre view position: its synapses.
+    pub counts: Vec<u32>,
+    /// Packed target of post view position 0.
+    pub target_base: u32,
+}
+
+impl CsrRows {
+    /// Synapses in all.
+    pub fn len(&self) -> usize {
+        self.counts.iter().map(|&c| c as usize).sum()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The per-synapse lists in connection order (rows in order, each in draw order): CSR
+    /// slots, (pre, post) view positions, delay steps — decoded from the packed words `syn`.
+    pub fn decode(&self, syn: &[u32], target_bits: u32) -> (Vec<u32>, Vec<(u32, u32)>, Vec<u32>) {
+        let m = self.len();
+        let (mut slots, mut view_pos, mut delays) = (Vec::with_capacity(m), Vec::with_capacity(m), Vec::with_capacity(m));
+        let mask = (1u32 << target_bits) - 1;
+        for (a, (&o, &c)) in self.offsets.iter().zip(&self.counts).enumerate() {
+            for slot in o..o + c {
+                let word = syn[slot as usize];
+                slots.push(slot);
+                view_pos.push((a as u32, (word & mask) - self.target_base));
+                delays.push(word >> target_bits);
+            }
+        }
+        (slots, view_pos, delays)
+    }
+}
+
+/// A delay's steps, as host assembly computes them: `round(d / dt)`.
+pub fn steps_of(d_ms: f64, dt: f64) -> f64 {
+    (d_ms / dt).round()
+}
+
+/// For each step count `s_min + 1 ..= s_max`, the smallest positive f32 `x` (as bits) with
+/// `steps_of(x) ≥ s`: a drawn delay has `s_min` plus the number of these at or below it steps.
+pub fn delay_thresholds(dt: f64, s_min: u32, s_max: u32) -> Vec<u32> {
+    (s_min + 1..=s_max)
+        .map(|s| {
+            // Positive f32s are ordered as their bits; steps_of is monotone in x.
+            let (mut lo, mut hi) = (0u32, 0x7F80_0000u32);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if steps_of(f64::from(f32::from_bits(mid)), dt) >= f64::from(s) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            lo
+        })
+        .collect()
+}
+
+/// The CSR pass on the host (the mirror of the kernel's): writes each synapse's packed word at
+/// its slot of `syn` and its fixed-point weight at the same slot of `weight`.
+pub fn fill_on_host(fill: &CsrFill, syn: &mut Vec<u32>, weight: &mut Vec<i32>) {
+    let n = syn.len();
+    let mut csr = std::mem::take(syn);
+    csr.extend(weight.iter().map(|&w| w as u32));
+    let c = ConstructParams { slot_base: 0, split_len: n as u32, ..fill.params };
+    let mut out = ConstructOut { pre: csr, post: fill.thresholds.clone(), ..Default::default() };
+    let mut counts = fill.counts.clone();
+    construct(&c, &fill.offsets, &mut counts, &mut out);
+    let mut csr = out.pre;
+    *weight = csr[n..].iter().map(|&w| w as i32).collect();
+    csr.truncate(n);
+    *syn = csr;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_give_the_steps_of_round_d_over_dt() {
+        for dt in [0.1, 0.025, 0.05, 1.0 / 3.0] {
+            let t = delay_thresholds(dt, 1, 80);
+            assert_eq!(t.len(), 79);
+            assert!(t.windows(2).all(|w| w[0] < w[1]));
+            // Every f32 around every threshold gets the host's steps.
+            for &b in &t {
+                for x in [b - 2, b - 1, b, b + 1, b + 2] {
+                    let d = f32::from_bits(x);
+                    let want = steps_of(f64::from(d), dt);
+                    let got = 1 + t.partition_point(|&th| f32::from_bits(th) <= d) as u32;
+                    if (1.0..=80.0).contains(&want) {
+                        assert_eq!(f64::from(got), want, "dt {dt}, d {d}");
+                    }
+                }
+            }
+        }
+    }
+}
