@@ -82,6 +82,11 @@ const PI: f32 = 3.14159265;
 // per post position.
 @group(0) @binding(7) var<storage, read_write> stats: array<atomic<u32>>;
 
+// Stats mode: this thread's ranges, merged into `stats` once at its end (one atomic per word
+// per thread rather than per synapse: millions of synapses would serialize on 4 words).
+var<private> range_lo: vec2<u32> = vec2<u32>(0xFFFFFFFFu, 0xFFFFFFFFu);
+var<private> range_hi: vec2<u32> = vec2<u32>(0u, 0u);
+
 // An opaque identity (cp.zero is 0): a fenced product rounds on its own, as on the CPU.
 fn fence(x: f32) -> f32 {
     return bitcast<f32>(bitcast<u32>(x) | cp.zero);
@@ -279,14 +284,9 @@ fn emit(item: u32, r: u32, pre: u32, post: u32, slot: u32) {
         }
         case CONSTRUCT_MODE_STATS: {
             atomicAdd(&stats[4u + post], 1u);
-            if (cp.w_kind != DIST_NONE) {
-                atomicMin(&stats[0], order_key(w));
-                atomicMax(&stats[1], order_key(w));
-            }
-            if (cp.d_kind != DIST_NONE) {
-                atomicMin(&stats[2], order_key(d));
-                atomicMax(&stats[3], order_key(d));
-            }
+            let keys = vec2<u32>(order_key(w), order_key(d));
+            range_lo = min(range_lo, keys);
+            range_hi = max(range_hi, keys);
         }
         case CONSTRUCT_MODE_CSR: {
             // The synapse as stored: packed (delay steps, channel, target) word at its CSR slot
@@ -446,5 +446,15 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
             fixed_total_number(item, local);
         }
         default: {}
+    }
+    if (cp.mode == CONSTRUCT_MODE_STATS && range_lo.x <= range_hi.x) {
+        if (cp.w_kind != DIST_NONE) {
+            atomicMin(&stats[0], range_lo.x);
+            atomicMax(&stats[1], range_hi.x);
+        }
+        if (cp.d_kind != DIST_NONE) {
+            atomicMin(&stats[2], range_lo.y);
+            atomicMax(&stats[3], range_hi.y);
+        }
     }
 }
