@@ -99,7 +99,7 @@ fi
 bench izhikevich_cpu 60 "$BIN/bench_izhikevich" --backend cpu --duration "$COBA_MS"
 bench izhikevich_gpu 60 "$BIN/bench_izhikevich" --backend gpu --duration "$COBA_MS"
 bench coba4000 90 "$BIN/bench_coba" --backends cpu,gpu --duration "$COBA_MS" --repeats 3
-bench pd14_gpu 180 "$BIN/bench_pd14" --backend gpu --scale "$PD14_SCALE" --duration "$PD14_MS" --warmup 100
+bench pd14_gpu 180 "$BIN/bench_pd14" --backend gpu --scale "$PD14_SCALE" --duration "$PD14_MS" --warmup 100 --csr-assembly kernel
 bench coba_scaling_gpu 120 "$BIN/bench_coba_scaling" --backend gpu --sizes "$SIZES" --duration "$COBA_MS"
 bench vogels_abbott_1e9 150 "$BIN/bench_coba_scaling" --backend gpu --sizes "$VA_N" --in-degree "$VA_K" \
     --i-offset 1.5 --duration "$COBA_MS"

@@ -174,7 +174,8 @@ impl SimulationBuilder {
     }
 
     /// Where the static CSR is assembled (default [`CsrAssembly::Auto`]: by the `construct`
-    /// kernel on the GPU when every projection qualifies, see [`crate::network::assemble`]).
+    /// kernel on a GPU when every projection qualifies, see [`crate::network::assemble`]; on
+    /// the host on the CPU back end and on CPU adapters such as llvmpipe).
     /// The synapses, and so the results, do not depend on it.
     pub fn csr_assembly(mut self, assembly: CsrAssembly) -> Self {
         self.csr_assembly = assembly;
@@ -709,7 +710,11 @@ impl Simulation {
         // (or its mirror, when asked for on the CPU back end); weights set before the first
         // build are applied to host-assembled lists.
         let kernel = match self.csr_assembly {
-            CsrAssembly::Auto => self.backend == Backend::Gpu,
+            // On a CPU adapter (llvmpipe) the kernel's three passes cost more than one pass and
+            // host assembly (BENCHMARKS.md); on a GPU nothing crosses to the host.
+            CsrAssembly::Auto => {
+                self.backend == Backend::Gpu && self.gpu.as_ref().is_some_and(|g| g.info.device_type != wgpu::DeviceType::Cpu)
+            }
             CsrAssembly::Kernel => true,
             CsrAssembly::Host => false,
         } && self.weight_overrides.is_empty();

@@ -93,12 +93,15 @@ fn run(mut sim: Simulation, expect_kernel: bool) -> Outcome {
 fn kernel_and_host_assembly_give_the_same_network_on_both_back_ends() {
     let host_cpu = run(sim(Backend::Cpu, 0.1, 7).build().unwrap(), false);
     let kernel_cpu = run(sim(Backend::Cpu, 0.1, 7).csr_assembly(CsrAssembly::Kernel).build().unwrap(), true);
-    let kernel_gpu = run(sim(Backend::Gpu, 0.1, 7).build().unwrap(), true);
+    let kernel_gpu = run(sim(Backend::Gpu, 0.1, 7).csr_assembly(CsrAssembly::Kernel).build().unwrap(), true);
     let host_gpu = run(sim(Backend::Gpu, 0.1, 7).csr_assembly(CsrAssembly::Host).build().unwrap(), false);
+    // Auto: the kernel on a GPU, the host on a CPU adapter (llvmpipe in CI).
+    let on_gpu = gpu().info.device_type != wgpu::DeviceType::Cpu;
+    let auto_gpu = run(sim(Backend::Gpu, 0.1, 7).build().unwrap(), on_gpu);
     let synapses: usize = host_cpu.0.iter().map(Vec::len).sum();
     let spikes: usize = host_cpu.1.iter().map(Vec::len).sum();
     assert!(synapses > 30_000 && spikes > 100, "{synapses} synapses, {spikes} spikes");
-    for (name, other) in [("kernel, CPU", &kernel_cpu), ("kernel, GPU", &kernel_gpu), ("host, GPU", &host_gpu)] {
+    for (name, other) in [("kernel, CPU", &kernel_cpu), ("kernel, GPU", &kernel_gpu), ("host, GPU", &host_gpu), ("auto, GPU", &auto_gpu)] {
         for (k, (a, b)) in host_cpu.0.iter().zip(&other.0).enumerate() {
             assert_eq!(a, b, "{name}: connections of projection {k} differ from host assembly on the CPU");
         }
@@ -168,7 +171,10 @@ fn networks_the_kernel_cannot_assemble_are_assembled_on_the_host() {
 fn synapses_split_across_buffers_are_written_into_the_right_ones() {
     // ~35,000 synapses × 8 bytes = 280 KB: two buffers of at most 256 KiB.
     let small = gpu_with_binding_limit(1 << 18);
-    let kernel = run(Simulation::builder().dt(0.1).seed(7).backend(Backend::Gpu).gpu_context(small).build().unwrap(), true);
+    let kernel = run(
+        Simulation::builder().dt(0.1).seed(7).backend(Backend::Gpu).gpu_context(small).csr_assembly(CsrAssembly::Kernel).build().unwrap(),
+        true,
+    );
     let host = run(sim(Backend::Cpu, 0.1, 7).build().unwrap(), false);
     let synapses: usize = host.0.iter().map(Vec::len).sum();
     assert!(synapses * 8 > 1 << 18, "{synapses} synapses fit one buffer");

@@ -34,8 +34,9 @@ use crate::model::Param;
 /// Where the static CSR is assembled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CsrAssembly {
-    /// By the `construct` kernel on the GPU back end when the network qualifies, on the host
-    /// otherwise.
+    /// By the `construct` kernel on the GPU back end when the network qualifies and the
+    /// adapter is a GPU (on a CPU adapter such as llvmpipe its three passes cost more than
+    /// host assembly); on the host otherwise.
     #[default]
     Auto,
     /// Always on the host.
