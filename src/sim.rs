@@ -280,7 +280,9 @@ pub struct Simulation {
 /// Where a build's wall time went (seconds): `draw_s` drawing connectivity, weights and delays
 /// (the `construct` kernel on the GPU back end, its host mirror on the CPU one), `assemble_s`
 /// the rest of the network build on the host (fixed-point scales, the CSR, tables),
-/// `backend_s` creating the back end (on the GPU: buffers, uploads, pipelines).
+/// `backend_s` creating the back end (on the GPU: buffers, uploads, pipelines). With kernel
+/// assembly (`CsrAssembly`) `draw_s` is the count and stats passes and `backend_s` includes
+/// the CSR pass that writes the synapses.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BuildPhases {
     /// Drawing the projections, s.

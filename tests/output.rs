@@ -210,7 +210,9 @@ print(json.dumps(out))
 fn check_tools(path: &Path, killed: Option<()>, file: &ResultFile, stats: &[(String, spikeflow::stats::PopulationStats)]) {
     let mut checked = 0;
     if has_h5py() {
-        let script = tmp("read.py");
+        // One script file per call: tests run in parallel threads of this process.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let script = tmp(&format!("read-{}.py", CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
         std::fs::write(&script, H5PY_SCRIPT).unwrap();
         let out = Command::new("python3").arg(&script).arg(path).arg(if killed.is_some() { "1" } else { "0" }).output().unwrap();
         assert!(out.status.success(), "h5py failed on {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));

@@ -213,9 +213,10 @@ pub struct BuiltNetwork {
     pub projections: Vec<BuiltProjection>,
     /// CSR row pointers over global presynaptic indices (n_total + 1).
     pub row_ptr: Vec<u32>,
-    /// Packed (delay, channel, target) per synapse.
+    /// Packed (delay, channel, target) per synapse (empty when the GPU's `construct` kernel
+    /// assembled the CSR: it lives on the device only).
     pub syn: Vec<u32>,
-    /// Fixed-point weights per synapse.
+    /// Fixed-point weights per synapse (likewise).
     pub weight: Vec<i32>,
     /// Synapses with dynamics and their kernels' arrays.
     pub plastic: PlasticNet,
@@ -339,7 +340,6 @@ pub(crate) fn resolve_params(
     Ok(table)
 }
 
-/// Build the network. `dt` in ms.
 /// Build the network. `dt` in ms. With `kernel_assembly` the static CSR of a qualifying
 /// network is left to the engine's `construct` kernel (`BuiltNetwork::csr_fills`, see
 /// [`super::assemble`]).
