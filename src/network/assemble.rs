@@ -90,8 +90,9 @@ pub(crate) fn plan_network(
     seed: u64,
     runner: &dyn ConstructRunner,
 ) -> Result<Option<Vec<KernelProjection>>, BuildError> {
-    let mut out = Vec::with_capacity(spec.projections.len());
-    for (ji, (proj, label)) in spec.projections.iter().enumerate() {
+    // Which projections qualify (no device work yet): their plans.
+    let mut plans = Vec::with_capacity(spec.projections.len());
+    for (ji, (proj, _)) in spec.projections.iter().enumerate() {
         let (Ok(pre_idx), Ok(post_idx)) = (proj.pre.indices(), proj.post.indices()) else { return Ok(None) };
         let post_spec = pops[proj.post.pop.index()].spec;
         if proj.synapse.is_dynamic() || !post_spec.receives_input || proj.synapse.validate(dt).is_err() {
@@ -104,67 +105,103 @@ pub(crate) fn plan_network(
         }
         let same = proj.pre.pop.index() == proj.post.pop.index();
         let Some(Ok(p)) = plan(ji, &proj.connector, weight, &delay, &pre_idx, &post_idx, same, seed) else { return Ok(None) };
-        let device = |e: String| BuildError::invalid(format!("projection '{label}'.connector"), e);
         let c = p.params;
-        let (c, row_counts) = match c.kind {
-            CONSTRUCT_FIXED_PROBABILITY if c.p > 0.0 && c.np > 0 && c.nq > 0 => (c, runner.count(&c).map_err(device)?),
-            CONSTRUCT_FIXED_PROBABILITY => (c, vec![0; c.np as usize]),
-            CONSTRUCT_FIXED_TOTAL_NUMBER => {
-                let rows = if p.items > 0 { runner.count(&c).map_err(device)? } else { vec![0; c.np as usize] };
-                (ConstructParams { item_begin: 0, item_end: c.np, ..c }, rows)
-            }
-            CONSTRUCT_FIXED_NUMBER_POST if c.replace == 1 => (c, vec![c.n; c.np as usize]),
-            _ => return Ok(None),
-        };
-        let synapses: u64 = row_counts.iter().map(|&k| u64::from(k)).sum();
-        let mut offsets = Vec::with_capacity(row_counts.len());
-        let mut total = 0u64;
-        for &k in &row_counts {
-            offsets.push(u32::try_from(total).map_err(|_| device("more than 2^32 synapses in one projection".into()))?);
-            total += u64::from(k);
+        if c.kind == CONSTRUCT_FIXED_NUMBER_PRE || (c.kind == CONSTRUCT_FIXED_NUMBER_POST && c.replace == 0) {
+            return Ok(None);
         }
-        let stats =
-            if synapses > 0 { runner.stats(&c, &offsets, &row_counts).map_err(device)? } else { super::construct::stats_init(c.nq) };
-        // The values' ranges: drawn (f32 widened, as host assembly sees them) or constant.
-        let range = |kind: u32, lo: u32, hi: u32, constant: &Param| match (kind, constant) {
-            (DIST_NONE, Param::Const(v)) => (*v, *v),
-            _ => (f64::from(from_order_key(lo)), f64::from(from_order_key(hi))),
-        };
-        let (w_lo, w_hi) = range(c.w_kind, stats[0], stats[1], weight);
-        let (d_lo, d_hi) = range(c.d_kind, stats[2], stats[3], &delay);
-        let (mut reach, mut steps) = (0.0, (u32::MAX, 0));
-        if synapses > 0 {
-            // The host rules on the extremes (weight signs and finiteness are monotone in w;
-            // the delay rules in d): any break goes to host assembly, which names the synapse.
-            if check_weight(post_spec, proj.receptor, w_lo).is_err() || check_weight(post_spec, proj.receptor, w_hi).is_err() {
-                return Ok(None);
-            }
-            let ok = |d: f64| d.is_finite() && d >= dt * (1.0 - 1e-9) && steps_of(d, dt) <= f64::from(1u32 << 24);
-            if !(ok(d_lo) && ok(d_hi)) {
-                return Ok(None);
-            }
-            steps = (steps_of(d_lo, dt) as u32, steps_of(d_hi, dt) as u32);
-            if steps.1 - steps.0 > MAX_THRESHOLDS {
-                return Ok(None);
-            }
-            reach = w_lo.abs().max(w_hi.abs());
+        let firsts = (pre_idx.first().copied().unwrap_or(0) as u32, post_idx.first().copied().unwrap_or(0) as u32);
+        plans.push((p, delay, firsts));
+    }
+    // The device passes, projections in parallel (on a GPU their submissions and readbacks
+    // overlap); results in projection order.
+    let done = super::build::in_parallel(plans.len(), |ji| {
+        let (p, delay, (pre_first, post_first)) = &plans[ji];
+        project(spec, pops, dt, runner, ji, p, delay, *pre_first, *post_first)
+    });
+    let mut out = Vec::with_capacity(done.len());
+    for kp in done {
+        match kp? {
+            Some(kp) => out.push(kp),
+            None => return Ok(None),
         }
-        out.push(KernelProjection {
-            params: c,
-            pre_first: pre_idx.first().copied().unwrap_or(0) as u32,
-            post_first: post_idx.first().copied().unwrap_or(0) as u32,
-            row_counts,
-            post_counts: stats[4..].to_vec(),
-            synapses,
-            reach,
-            w_const: match weight {
-                Param::Const(v) => Some(*v),
-                _ => None,
-            },
-            steps,
-        });
     }
     Ok(Some(out))
+}
+
+/// The count and stats passes of projection `ji` (planned as `p`) and the host's checks of
+/// their ranges; `Ok(None)` when a rule is broken.
+#[allow(clippy::too_many_arguments)]
+fn project(
+    spec: &NetworkSpec,
+    pops: &[BuiltPopulation],
+    dt: f64,
+    runner: &dyn ConstructRunner,
+    ji: usize,
+    p: &super::construct::Plan,
+    delay: &Param,
+    pre_first: u32,
+    post_first: u32,
+) -> Result<Option<KernelProjection>, BuildError> {
+    let (proj, label) = &spec.projections[ji];
+    let post_spec = pops[proj.post.pop.index()].spec;
+    let weight = proj.synapse.weight();
+    let device = |e: String| BuildError::invalid(format!("projection '{label}'.connector"), e);
+    let c = p.params;
+    let (c, row_counts) = match c.kind {
+        CONSTRUCT_FIXED_PROBABILITY if c.p > 0.0 && c.np > 0 && c.nq > 0 => (c, runner.count(&c).map_err(device)?),
+        CONSTRUCT_FIXED_PROBABILITY => (c, vec![0; c.np as usize]),
+        CONSTRUCT_FIXED_TOTAL_NUMBER => {
+            let rows = if p.items > 0 { runner.count(&c).map_err(device)? } else { vec![0; c.np as usize] };
+            (ConstructParams { item_begin: 0, item_end: c.np, ..c }, rows)
+        }
+        _ => (c, vec![c.n; c.np as usize]),
+    };
+    let synapses: u64 = row_counts.iter().map(|&k| u64::from(k)).sum();
+    let mut offsets = Vec::with_capacity(row_counts.len());
+    let mut total = 0u64;
+    for &k in &row_counts {
+        offsets.push(u32::try_from(total).map_err(|_| device("more than 2^32 synapses in one projection".into()))?);
+        total += u64::from(k);
+    }
+    let stats = if synapses > 0 { runner.stats(&c, &offsets, &row_counts).map_err(device)? } else { super::construct::stats_init(c.nq) };
+    // The values' ranges: drawn (f32 widened, as host assembly sees them) or constant.
+    let range = |kind: u32, lo: u32, hi: u32, constant: &Param| match (kind, constant) {
+        (DIST_NONE, Param::Const(v)) => (*v, *v),
+        _ => (f64::from(from_order_key(lo)), f64::from(from_order_key(hi))),
+    };
+    let (w_lo, w_hi) = range(c.w_kind, stats[0], stats[1], weight);
+    let (d_lo, d_hi) = range(c.d_kind, stats[2], stats[3], delay);
+    let (mut reach, mut steps) = (0.0, (u32::MAX, 0));
+    if synapses > 0 {
+        // The host rules on the extremes (weight signs and finiteness are monotone in w;
+        // the delay rules in d): any break goes to host assembly, which names the synapse.
+        if check_weight(post_spec, proj.receptor, w_lo).is_err() || check_weight(post_spec, proj.receptor, w_hi).is_err() {
+            return Ok(None);
+        }
+        let ok = |d: f64| d.is_finite() && d >= dt * (1.0 - 1e-9) && steps_of(d, dt) <= f64::from(1u32 << 24);
+        if !(ok(d_lo) && ok(d_hi)) {
+            return Ok(None);
+        }
+        steps = (steps_of(d_lo, dt) as u32, steps_of(d_hi, dt) as u32);
+        if steps.1 - steps.0 > MAX_THRESHOLDS {
+            return Ok(None);
+        }
+        reach = w_lo.abs().max(w_hi.abs());
+    }
+    Ok(Some(KernelProjection {
+        params: c,
+        pre_first,
+        post_first,
+        row_counts,
+        post_counts: stats[4..].to_vec(),
+        synapses,
+        reach,
+        w_const: match weight {
+            Param::Const(v) => Some(*v),
+            _ => None,
+        },
+        steps,
+    }))
 }
 
 /// Most delay thresholds of one projection (the span of its delays in steps).

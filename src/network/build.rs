@@ -968,7 +968,7 @@ struct Drawn {
 }
 
 /// `f(0), …, f(n − 1)` on up to `available_parallelism` threads (at most 16, as the construct runner), in index order.
-fn in_parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+pub(crate) fn in_parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 16).min(n);
     if threads <= 1 {
         return (0..n).map(f).collect();
