@@ -440,18 +440,29 @@ impl GpuEngine {
                 contents: bytemuck::bytes_of(&split),
                 usage: wgpu::BufferUsages::UNIFORM,
             });
-            if net.csr_pending() {
-                // Kernel assembly: the `construct` kernel writes the synapses into the buffers.
-                for k in 0..split.n_buffers() {
-                    let (base, len) = (split.syn_base[k] as usize, split.syn_len[k] as usize);
-                    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
-                        label: Some(&format!("spikeflow.synapses.{k}")),
-                        size: bytes_of(2 * len),
-                        usage: usage_rw,
-                        mapped_at_creation: false,
-                    });
-                    syn_buffers.push(SynBuffer { buffer, base, len });
+            // Host assembly: packed synapses, then their weights, written straight into the
+            // mapped buffer (no host copy of the two halves: 8 bytes per synapse at PD14's 3e8).
+            // Kernel assembly: the `construct` kernel writes them (below).
+            let pending = net.csr_pending();
+            for k in 0..split.n_buffers() {
+                let (base, len) = (split.syn_base[k] as usize, split.syn_len[k] as usize);
+                let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(&format!("spikeflow.synapses.{k}")),
+                    size: bytes_of(2 * len),
+                    usage: usage_rw,
+                    mapped_at_creation: !pending,
+                });
+                if !pending {
+                    {
+                        let mut view = buffer.get_mapped_range_mut(..).map_err(|e| EngineError::Gpu(e.to_string()))?;
+                        view.slice(..4 * len).copy_from_slice(bytemuck::cast_slice(&net.syn[base..base + len]));
+                        view.slice(4 * len..8 * len).copy_from_slice(bytemuck::cast_slice(&net.weight[base..base + len]));
+                    }
+                    buffer.unmap();
                 }
+                syn_buffers.push(SynBuffer { buffer, base, len });
+            }
+            if pending {
                 let runner = construct::GpuRunner::new(&ctx)?;
                 let targets: Vec<construct::CsrBuffer<'_>> = syn_buffers
                     .iter()
@@ -467,24 +478,6 @@ impl GpuEngine {
                 for fill in &net.csr_fills {
                     runner.fill_csr(fill, &targets)?;
                 }
-            }
-            for k in (0..split.n_buffers()).filter(|_| !net.csr_pending()) {
-                let (base, len) = (split.syn_base[k] as usize, split.syn_len[k] as usize);
-                // Packed synapses, then their weights, written straight into the mapped buffer
-                // (no host copy of the two halves: 8 bytes per synapse at PD14's 3e8).
-                let buffer = device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some(&format!("spikeflow.synapses.{k}")),
-                    size: bytes_of(2 * len),
-                    usage: usage_rw,
-                    mapped_at_creation: true,
-                });
-                {
-                    let mut view = buffer.get_mapped_range_mut(..).map_err(|e| EngineError::Gpu(e.to_string()))?;
-                    view.slice(..4 * len).copy_from_slice(bytemuck::cast_slice(&net.syn[base..base + len]));
-                    view.slice(4 * len..8 * len).copy_from_slice(bytemuck::cast_slice(&net.weight[base..base + len]));
-                }
-                buffer.unmap();
-                syn_buffers.push(SynBuffer { buffer, base, len });
             }
             let syn = |k: usize| syn_buffers.get(k).unwrap_or(&syn_buffers[0]).buffer.as_entire_binding();
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
