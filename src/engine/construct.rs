@@ -7,7 +7,7 @@ use crate::abi::*;
 use crate::backend::EngineError;
 use crate::cpu::construct::ConstructOut;
 use crate::network::assemble::CsrFill;
-use crate::network::construct::{batch_tables, slots, stats_init, ConstructRunner};
+use crate::network::construct::{add_counts, batch_tables, slots, stats_init, ConstructRunner};
 use wgpu::util::DeviceExt;
 
 /// Most workgroups of one dispatch.
@@ -237,20 +237,14 @@ impl ConstructRunner for GpuRunner {
     fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String> {
         let per_row = c.kind == CONSTRUCT_FIXED_TOTAL_NUMBER;
         let mut counts = if per_row { vec![0u32; c.np as usize] } else { Vec::with_capacity((c.item_end - c.item_begin) as usize) };
-        let max_items = MAX_GROUPS * WORKGROUP_SIZE;
-        let mut a = c.item_begin;
-        while a < c.item_end {
-            let b = (a + max_items).min(c.item_end);
+        for (a, b) in Self::item_batches(c.item_begin, c.item_end) {
             let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_COUNT, ..*c };
             let part = self.dispatch(&cc, &[], &[], 0).map_err(|e| e.to_string())?.0;
             if per_row {
-                for (r, k) in counts.iter_mut().zip(part) {
-                    *r += k;
-                }
+                add_counts(&mut counts, &part);
             } else {
                 counts.extend(part);
             }
-            a = b;
         }
         Ok(counts)
     }

@@ -25,7 +25,7 @@
 //! the error names the synapse) is assembled on the host.
 
 use super::build::{check_weight, BuiltPopulation};
-use super::construct::{plan, ConstructRunner};
+use super::construct::{plan, row_counts, row_offsets, ConstructRunner};
 use super::{BuildError, NetworkSpec};
 use crate::abi::*;
 use crate::cpu::construct::{construct, from_order_key, ConstructOut};
@@ -146,23 +146,8 @@ fn project(
     let post_spec = pops[proj.post.pop.index()].spec;
     let weight = proj.synapse.weight();
     let device = |e: String| BuildError::invalid(format!("projection '{label}'.connector"), e);
-    let c = p.params;
-    let (c, row_counts) = match c.kind {
-        CONSTRUCT_FIXED_PROBABILITY if c.p > 0.0 && c.np > 0 && c.nq > 0 => (c, runner.count(&c).map_err(device)?),
-        CONSTRUCT_FIXED_PROBABILITY => (c, vec![0; c.np as usize]),
-        CONSTRUCT_FIXED_TOTAL_NUMBER => {
-            let rows = if p.items > 0 { runner.count(&c).map_err(device)? } else { vec![0; c.np as usize] };
-            (ConstructParams { item_begin: 0, item_end: c.np, ..c }, rows)
-        }
-        _ => (c, vec![c.n; c.np as usize]),
-    };
-    let synapses: u64 = row_counts.iter().map(|&k| u64::from(k)).sum();
-    let mut offsets = Vec::with_capacity(row_counts.len());
-    let mut total = 0u64;
-    for &k in &row_counts {
-        offsets.push(u32::try_from(total).map_err(|_| device("more than 2^32 synapses in one projection".into()))?);
-        total += u64::from(k);
-    }
+    let (c, row_counts) = row_counts(p, runner).map_err(device)?;
+    let (offsets, synapses) = row_offsets(&row_counts).map_err(device)?;
     let stats = if synapses > 0 { runner.stats(&c, &offsets, &row_counts).map_err(device)? } else { super::construct::stats_init(c.nq) };
     // The values' ranges: drawn (f32 widened, as host assembly sees them) or constant.
     let range = |kind: u32, lo: u32, hi: u32, constant: &Param| match (kind, constant) {
@@ -287,20 +272,19 @@ pub fn delay_thresholds(dt: f64, s_min: u32, s_max: u32) -> Vec<u32> {
         .collect()
 }
 
-/// The CSR pass on the host (the mirror of the kernel's): writes each synapse's packed word at
-/// its slot of `syn` and its fixed-point weight at the same slot of `weight`.
-pub fn fill_on_host(fill: &CsrFill, syn: &mut Vec<u32>, weight: &mut Vec<i32>) {
-    let n = syn.len();
-    let mut csr = std::mem::take(syn);
-    csr.extend(weight.iter().map(|&w| w as u32));
-    let c = ConstructParams { slot_base: 0, split_len: n as u32, ..fill.params };
-    let mut out = ConstructOut { pre: csr, post: fill.thresholds.clone(), ..Default::default() };
-    let mut counts = fill.counts.clone();
-    construct(&c, &fill.offsets, &mut counts, &mut out);
-    let mut csr = out.pre;
-    *weight = csr[n..].iter().map(|&w| w as i32).collect();
+/// The CSR passes on the host (the mirror of the kernel's) into one array laid out as the
+/// kernel's binding, `n` packed words then `n` fixed-point weights; returns the two halves.
+pub fn fill_on_host(fills: &[CsrFill], n: usize) -> (Vec<u32>, Vec<i32>) {
+    let mut csr = vec![0u32; 2 * n];
+    for fill in fills {
+        let c = ConstructParams { slot_base: 0, split_len: n as u32, ..fill.params };
+        let mut out = ConstructOut { pre: csr, post: fill.thresholds.clone(), ..Default::default() };
+        construct(&c, &fill.offsets, &mut fill.counts.clone(), &mut out);
+        csr = out.pre;
+    }
+    let weight = csr[n..].iter().map(|&w| w as i32).collect();
     csr.truncate(n);
-    *syn = csr;
+    (csr, weight)
 }
 
 #[cfg(test)]

@@ -254,12 +254,7 @@ impl BuiltNetwork {
         if self.csr_fills.is_empty() {
             return;
         }
-        let n = self.n_static_synapses();
-        let (mut syn, mut weight) = (vec![0u32; n], vec![0i32; n]);
-        for fill in std::mem::take(&mut self.csr_fills) {
-            super::assemble::fill_on_host(&fill, &mut syn, &mut weight);
-        }
-        (self.syn, self.weight) = (syn, weight);
+        (self.syn, self.weight) = super::assemble::fill_on_host(&std::mem::take(&mut self.csr_fills), self.n_static_synapses());
     }
 
     /// Decodes kernel-assembled projections' per-synapse lists from the packed synapses `syn`.

@@ -42,9 +42,7 @@ pub fn merge_stats(a: &mut [u32], b: &[u32]) {
     a[1] = a[1].max(b[1]);
     a[2] = a[2].min(b[2]);
     a[3] = a[3].max(b[3]);
-    for (x, y) in a[4..].iter_mut().zip(&b[4..]) {
-        *x += y;
-    }
+    add_counts(&mut a[4..], &b[4..]);
 }
 
 /// Stats words before any synapse, for `nq` post positions.
@@ -81,69 +79,69 @@ impl HostRunner {
             })
             .collect()
     }
+
+    /// `f` on each thread's items (`c` narrowed to them, in `mode`; their local range), in
+    /// item order.
+    fn map_chunks<T: Send>(
+        &self,
+        c: &ConstructParams,
+        mode: u32,
+        f: impl Fn(&ConstructParams, std::ops::Range<usize>) -> T + Sync,
+    ) -> Vec<T> {
+        let f = &f;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = self
+                .chunks(c)
+                .into_iter()
+                .map(|(a, b)| {
+                    let cc = ConstructParams { item_begin: a, item_end: b, mode, ..*c };
+                    s.spawn(move || f(&cc, (a - c.item_begin) as usize..(b - c.item_begin) as usize))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("construct thread")).collect()
+        })
+    }
+}
+
+/// Adds counts `b` to `a`, element by element.
+pub fn add_counts(a: &mut [u32], b: &[u32]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
 }
 
 impl ConstructRunner for HostRunner {
     fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String> {
         if c.kind == CONSTRUCT_FIXED_TOTAL_NUMBER {
             // Per-thread row histograms, summed.
-            let parts: Vec<Vec<u32>> = std::thread::scope(|s| {
-                let handles: Vec<_> = self
-                    .chunks(c)
-                    .into_iter()
-                    .map(|(a, b)| {
-                        let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_COUNT, ..*c };
-                        s.spawn(move || {
-                            let mut rows = vec![0u32; c.np as usize];
-                            construct(&cc, &[], &mut rows, &mut ConstructOut::default());
-                            rows
-                        })
-                    })
-                    .collect();
-                handles.into_iter().map(|h| h.join().expect("construct thread")).collect()
-            });
             let mut rows = vec![0u32; c.np as usize];
-            for p in parts {
-                for (r, k) in rows.iter_mut().zip(p) {
-                    *r += k;
-                }
+            for part in self.map_chunks(c, CONSTRUCT_MODE_COUNT, |cc, _| {
+                let mut rows = vec![0u32; c.np as usize];
+                construct(cc, &[], &mut rows, &mut ConstructOut::default());
+                rows
+            }) {
+                add_counts(&mut rows, &part);
             }
             return Ok(rows);
         }
-        let mut counts = vec![0u32; (c.item_end - c.item_begin) as usize];
-        std::thread::scope(|s| {
-            let mut rest: &mut [u32] = &mut counts;
-            for (a, b) in self.chunks(c) {
-                let (mine, tail) = rest.split_at_mut((b - a) as usize);
-                rest = tail;
-                let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_COUNT, ..*c };
-                s.spawn(move || construct(&cc, &[], mine, &mut ConstructOut::default()));
-            }
-        });
-        Ok(counts)
+        Ok(self
+            .map_chunks(c, CONSTRUCT_MODE_COUNT, |cc, items| {
+                let mut counts = vec![0u32; items.len()];
+                construct(cc, &[], &mut counts, &mut ConstructOut::default());
+                counts
+            })
+            .concat())
     }
 
     fn fill(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32], m: usize) -> Result<ConstructOut, String> {
         // Each thread fills its own output (slots relative to its first item), then the parts
         // are concatenated in item order: the slots are consecutive by construction.
-        let parts: Vec<ConstructOut> = std::thread::scope(|s| {
-            let handles: Vec<_> = self
-                .chunks(c)
-                .into_iter()
-                .map(|(a, b)| {
-                    let la = (a - c.item_begin) as usize;
-                    let lb = (b - c.item_begin) as usize;
-                    let (first, len) = slots(c, offsets, la, lb, m);
-                    let (offs, mut cnts) = batch_tables(offsets, counts, la, lb, first);
-                    let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_FILL, ..*c };
-                    s.spawn(move || {
-                        let mut out = ConstructOut::with_len(len);
-                        construct(&cc, &offs, &mut cnts, &mut out);
-                        out
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("construct thread")).collect()
+        let parts = self.map_chunks(c, CONSTRUCT_MODE_FILL, |cc, items| {
+            let (first, len) = slots(c, offsets, items.start, items.end, m);
+            let (offs, mut cnts) = batch_tables(offsets, counts, items.start, items.end, first);
+            let mut out = ConstructOut::with_len(len);
+            construct(cc, &offs, &mut cnts, &mut out);
+            out
         });
         let mut out = ConstructOut::default();
         for p in parts {
@@ -157,23 +155,11 @@ impl ConstructRunner for HostRunner {
 
     fn stats(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32]) -> Result<Vec<u32>, String> {
         // Rows split over the threads, each with its own stats, merged.
-        let parts: Vec<Vec<u32>> = std::thread::scope(|s| {
-            let handles: Vec<_> = self
-                .chunks(c)
-                .into_iter()
-                .map(|(a, b)| {
-                    let (la, lb) = ((a - c.item_begin) as usize, (b - c.item_begin) as usize);
-                    let offs = if offsets.is_empty() { Vec::new() } else { offsets[la..lb].to_vec() };
-                    let mut cnts = if counts.is_empty() { Vec::new() } else { counts[la..lb].to_vec() };
-                    let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_STATS, ..*c };
-                    s.spawn(move || {
-                        let mut out = ConstructOut { stats: stats_init(c.nq), ..Default::default() };
-                        construct(&cc, &offs, &mut cnts, &mut out);
-                        out.stats
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("construct thread")).collect()
+        let parts = self.map_chunks(c, CONSTRUCT_MODE_STATS, |cc, items| {
+            let (offs, mut cnts) = batch_tables(offsets, counts, items.start, items.end, 0);
+            let mut out = ConstructOut { stats: stats_init(c.nq), ..Default::default() };
+            construct(cc, &offs, &mut cnts, &mut out);
+            out.stats
         });
         let mut all = stats_init(c.nq);
         for p in parts {
@@ -378,31 +364,13 @@ pub struct Drawn {
 /// Runs `plan` on `runner` and orders the result by presynaptic position (stable).
 pub fn execute(plan: &Plan, runner: &dyn ConstructRunner) -> Result<Drawn, String> {
     let c = plan.params;
-    let prefix = |counts: &[u32]| -> Result<(Vec<u32>, usize), String> {
-        let mut offsets = Vec::with_capacity(counts.len());
-        let mut total = 0u64;
-        for &k in counts {
-            offsets.push(u32::try_from(total).map_err(|_| "more than 2^32 synapses in one projection".to_string())?);
-            total += u64::from(k);
-        }
-        Ok((offsets, total as usize))
-    };
     let (c, offsets, counts, m) = match c.kind {
-        CONSTRUCT_FIXED_PROBABILITY => {
-            if c.p <= 0.0 || c.np == 0 || c.nq == 0 {
-                return Ok(empty(&c));
-            }
-            let (offsets, m) = prefix(&runner.count(&c)?)?;
-            (c, offsets, Vec::new(), m)
-        }
-        CONSTRUCT_FIXED_TOTAL_NUMBER => {
-            if plan.items == 0 {
-                return Ok(empty(&c));
-            }
-            // Count over the n synapses (each draws its row), fill over the np rows.
-            let counts = runner.count(&c)?;
-            let (offsets, m) = prefix(&counts)?;
-            (ConstructParams { item_begin: 0, item_end: c.np, ..c }, offsets, counts, m)
+        CONSTRUCT_FIXED_PROBABILITY | CONSTRUCT_FIXED_TOTAL_NUMBER => {
+            let (c, counts) = row_counts(plan, runner)?;
+            let (offsets, m) = row_offsets(&counts)?;
+            // FixedProbability's fill re-draws each row's count itself.
+            let counts = if c.kind == CONSTRUCT_FIXED_TOTAL_NUMBER { counts } else { Vec::new() };
+            (c, offsets, counts, m as usize)
         }
         _ => (c, Vec::new(), Vec::new(), plan.items as usize * c.n as usize),
     };
@@ -424,6 +392,34 @@ pub fn execute(plan: &Plan, runner: &dyn ConstructRunner) -> Result<Drawn, Strin
         w: (c.w_kind != DIST_NONE).then(|| pickf(&out.w)),
         d: (c.d_kind != DIST_NONE).then(|| pickf(&out.d)),
     })
+}
+
+/// The row-wise plan `plan` (FixedProbability, FixedTotalNumber, FixedNumberPost) over its
+/// presynaptic rows, and each row's number of synapses: counted by `runner` (FixedTotalNumber
+/// over its n synapses, each drawing its row), or n each (FixedNumberPost).
+pub fn row_counts(plan: &Plan, runner: &dyn ConstructRunner) -> Result<(ConstructParams, Vec<u32>), String> {
+    let c = plan.params;
+    let zeros = || vec![0u32; c.np as usize];
+    Ok(match c.kind {
+        CONSTRUCT_FIXED_PROBABILITY if c.p > 0.0 && c.np > 0 && c.nq > 0 => (c, runner.count(&c)?),
+        CONSTRUCT_FIXED_TOTAL_NUMBER => {
+            let rows = if plan.items > 0 { runner.count(&c)? } else { zeros() };
+            (ConstructParams { item_begin: 0, item_end: c.np, ..c }, rows)
+        }
+        CONSTRUCT_FIXED_NUMBER_POST => (c, vec![c.n; c.np as usize]),
+        _ => (c, zeros()),
+    })
+}
+
+/// Each row's first slot (the prefix sums of `counts`) and the number of synapses.
+pub fn row_offsets(counts: &[u32]) -> Result<(Vec<u32>, u64), String> {
+    let mut offsets = Vec::with_capacity(counts.len());
+    let mut total = 0u64;
+    for &k in counts {
+        offsets.push(u32::try_from(total).map_err(|_| "more than 2^32 synapses in one projection".to_string())?);
+        total += u64::from(k);
+    }
+    Ok((offsets, total))
 }
 
 fn empty(c: &ConstructParams) -> Drawn {
