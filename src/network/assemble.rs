@@ -203,7 +203,7 @@ pub struct CsrFill {
     pub offsets: Vec<u32>,
     /// Per row: its synapses of this projection.
     pub counts: Vec<u32>,
-    /// Delay thresholds (f32 bits, ascending; at least one word).
+    /// Delay thresholds (f32 bits, ascending; empty for a constant delay or a single step count).
     pub thresholds: Vec<u32>,
 }
 
