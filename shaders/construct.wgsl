@@ -1,7 +1,8 @@
 // Connectivity construction: a random connector of one projection and its random weights and
 // delays from counter-based Philox streams, one thread per item (a presynaptic neuron for
 // FixedProbability, FixedNumberPost and FixedTotalNumber's fill, a postsynaptic neuron for
-// FixedNumberPre, a synapse for FixedTotalNumber's count, which draws each synapse's row).
+// FixedNumberPre, a synapse for FixedTotalNumber's count, which draws each synapse's row; in
+// CSR mode FixedNumberPre's items are rows, which sort what its keys pass wrote).
 // Every draw is a pure function of (seed, projection, item, draw,
 // purpose, block), so items are independent and the host mirror (spikeflow::cpu::construct)
 // gives the same synapses. Only + - * and comparisons in f32; products are fenced so that no
@@ -29,8 +30,8 @@ struct ConstructParams {
     key1: u32,
     w_kind: u32,
     d_kind: u32,
-    pad0: u32,
-    pad1: u32,
+    row_begin: u32,
+    row_end: u32,
     slot_base: u32,
     split_len: u32,
     target_bits: u32,
@@ -52,6 +53,7 @@ const CONSTRUCT_MODE_COUNT: u32 = 0u;
 const CONSTRUCT_MODE_FILL: u32 = 1u;
 const CONSTRUCT_MODE_STATS: u32 = 2u;
 const CONSTRUCT_MODE_CSR: u32 = 3u;
+const CONSTRUCT_MODE_KEYS: u32 = 4u;
 const DIST_NONE: u32 = 0u;
 const DIST_UNIFORM: u32 = 1u;
 const DIST_NORMAL: u32 = 2u;
@@ -81,6 +83,9 @@ const PI: f32 = 3.14159265;
 // Stats mode: [min w, max w, min d, max d] as order-preserving keys, then one synapse count
 // per post position.
 @group(0) @binding(7) var<storage, read_write> stats: array<atomic<u32>>;
+// Sampling without replacement: per item a hash set of the candidates drawn so far
+// (`table_size()` words from local · table_size(); a word holds candidate + 1, 0 is empty).
+@group(0) @binding(8) var<storage, read_write> scratch: array<u32>;
 
 // Stats mode: this thread's ranges, merged into `stats` once at its end (one atomic per word
 // per thread rather than per synapse: millions of synapses would serialize on 4 words).
@@ -354,13 +359,25 @@ fn fixed_probability(item: u32, local: u32) {
     }
 }
 
-// Whether partner k was already chosen among this item's first r synapses.
-fn chosen(base: u32, r: u32, partner: u32, by_post: bool) -> bool {
-    for (var q = 0u; q < r; q++) {
-        let v = select(out_post[base + q], out_pre[base + q], by_post);
-        if (v == partner) {
+// Words of one item's hash set: the power of two ≥ 2n (load ≤ ½). Mirrors
+// spikeflow::cpu::construct::table_size.
+fn table_size() -> u32 {
+    return 1u << (32u - countLeadingZeros(2u * cp.n - 1u));
+}
+
+// Adds candidate k to the hash set at scratch[table .. table + size]; false if it was there.
+fn table_insert(table: u32, size: u32, k: u32) -> bool {
+    var h = (k * 0x9E3779B1u) >> (32u - firstTrailingBit(size));
+    loop {
+        let v = scratch[table + h];
+        if (v == 0u) {
+            scratch[table + h] = k + 1u;
             return true;
         }
+        if (v == k + 1u) {
+            return false;
+        }
+        h = (h + 1u) & (size - 1u);
     }
     return false;
 }
@@ -376,11 +393,19 @@ fn fixed_number(item: u32, local: u32) {
     }
     let skip = self_in(partner_self, size);
     let m = size - select(0u, 1u, skip != 0xFFFFFFFFu);
-    // Fill mode: n slots per item; stats and CSR modes (FixedNumberPost with replacement
-    // only): the row's first slot.
-    var base = local * cp.n;
-    if (cp.mode != CONSTRUCT_MODE_FILL) {
+    // Fill mode: n slots per item; CSR mode (FixedNumberPost): the row's first slot.
+    var base = 0u;
+    if (cp.mode == CONSTRUCT_MODE_FILL) {
+        base = local * cp.n;
+    } else if (cp.mode == CONSTRUCT_MODE_CSR) {
         base = offsets[local];
+    }
+    let t_size = table_size();
+    let table = local * t_size;
+    if (cp.replace == 0u) {
+        for (var s = 0u; s < t_size; s++) {
+            scratch[table + s] = 0u;
+        }
     }
     for (var r = 0u; r < cp.n; r++) {
         var k = 0u;
@@ -390,12 +415,69 @@ fn fixed_number(item: u32, local: u32) {
             // Robert Floyd's sampling without replacement: jj runs over m - n .. m - 1.
             let jj = m - cp.n + r;
             k = words_below(&words, jj + 1u);
-            if (chosen(base, r, candidate(k, skip), by_post)) {
+            if (!table_insert(table, t_size, k)) {
                 k = jj;
+                _ = table_insert(table, t_size, jj);
             }
         }
         let partner = candidate(k, skip);
-        emit(item, r, select(item, partner, by_post), select(partner, item, by_post), base + r);
+        let pre = select(item, partner, by_post);
+        let post = select(partner, item, by_post);
+        if (by_post && cp.mode == CONSTRUCT_MODE_COUNT) {
+            atomicAdd(&counts[pre], 1u);
+        } else if (by_post && cp.mode == CONSTRUCT_MODE_KEYS) {
+            // The synapse's key at the next free slot of its row, if the row is in this buffer.
+            if (pre >= cp.row_begin && pre < cp.row_end) {
+                let row = pre - cp.row_begin;
+                out_pre[offsets[row] + atomicAdd(&counts[row], 1u) - cp.slot_base] = item * cp.n + r;
+            }
+        } else {
+            emit(item, r, pre, post, base + r);
+        }
+    }
+}
+
+// Restores the max-heap property below `root` of the keys at out_pre[lo .. lo + end].
+fn sift_down(lo: u32, root0: u32, end: u32) {
+    var root = root0;
+    loop {
+        var child = 2u * root + 1u;
+        if (child >= end) {
+            break;
+        }
+        if (child + 1u < end && out_pre[lo + child] < out_pre[lo + child + 1u]) {
+            child = child + 1u;
+        }
+        let a = out_pre[lo + root];
+        let b = out_pre[lo + child];
+        if (a >= b) {
+            break;
+        }
+        out_pre[lo + root] = b;
+        out_pre[lo + child] = a;
+        root = child;
+    }
+}
+
+// Row `item` of FixedNumberPre in CSR mode: the keys its keys pass wrote (in whatever order
+// the threads' atomics gave) sorted ascending — heapsort in place, the keys are distinct —
+// which is the host's order (by post, then draw), then each synapse written as stored.
+fn fixed_number_pre_row(item: u32, local: u32) {
+    let count = atomicLoad(&counts[local]);
+    let lo = offsets[local] - cp.slot_base;
+    for (var s = count / 2u; s > 0u; s--) {
+        sift_down(lo, s - 1u, count);
+    }
+    for (var end = count; end > 1u; end--) {
+        let top = out_pre[lo];
+        out_pre[lo] = out_pre[lo + end - 1u];
+        out_pre[lo + end - 1u] = top;
+        sift_down(lo, 0u, end - 1u);
+    }
+    for (var q = 0u; q < count; q++) {
+        let key = out_pre[lo + q];
+        let j = key / cp.n;
+        emit(j, key - j * cp.n, item, j, offsets[local] + q);
     }
 }
 
@@ -440,7 +522,11 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
             fixed_probability(item, local);
         }
         case CONSTRUCT_FIXED_NUMBER_PRE, CONSTRUCT_FIXED_NUMBER_POST: {
-            fixed_number(item, local);
+            if (cp.kind == CONSTRUCT_FIXED_NUMBER_PRE && cp.mode == CONSTRUCT_MODE_CSR) {
+                fixed_number_pre_row(item, local);
+            } else {
+                fixed_number(item, local);
+            }
         }
         case CONSTRUCT_FIXED_TOTAL_NUMBER: {
             fixed_total_number(item, local);

@@ -322,7 +322,8 @@ pub const CONSTRUCT_FIXED_NUMBER_POST: u32 = 2;
 /// `ConstructParams::kind`: FixedTotalNumberConnector with replacement: count mode has one
 /// item per synapse (drawing its row), the other modes one per presynaptic row.
 pub const CONSTRUCT_FIXED_TOTAL_NUMBER: u32 = 3;
-/// `ConstructParams::mode`: count each item's synapses into `counts` (FixedProbability).
+/// `ConstructParams::mode`: count each item's synapses into `counts` (FixedProbability), or
+/// each row's (FixedTotalNumber, FixedNumberPre: one count per presynaptic row).
 pub const CONSTRUCT_MODE_COUNT: u32 = 0;
 /// `ConstructParams::mode`: write each item's synapses (pre, post, weight, delay).
 pub const CONSTRUCT_MODE_FILL: u32 = 1;
@@ -330,8 +331,12 @@ pub const CONSTRUCT_MODE_FILL: u32 = 1;
 /// the weights' and delays' ranges (`stats`), for device-side CSR assembly.
 pub const CONSTRUCT_MODE_STATS: u32 = 2;
 /// `ConstructParams::mode`: write each row's synapses as stored (packed word, fixed-point
-/// weight) at their CSR slots.
+/// weight) at their CSR slots. FixedNumberPre's items are then rows: each sorts the keys the
+/// keys pass left in its slots and writes their synapses.
 pub const CONSTRUCT_MODE_CSR: u32 = 3;
+/// `ConstructParams::mode` (FixedNumberPre, items are postsynaptic neurons): write each
+/// synapse's key (post position · n + draw index) at the next free slot of its row.
+pub const CONSTRUCT_MODE_KEYS: u32 = 4;
 /// Distribution kinds of weights and delays drawn by the construct kernel; `DIST_NONE` means
 /// the host supplies the values (a constant or an array).
 pub const DIST_NONE: u32 = 0;
@@ -392,11 +397,11 @@ pub struct ConstructParams {
     pub w_kind: u32,
     /// Delay distribution (`DIST_*`).
     pub d_kind: u32,
-    /// Padding.
-    pub pad0: u32,
-    /// Padding.
-    pub pad1: u32,
-    /// CSR mode: global CSR slot of the bound buffer's first synapse.
+    /// Keys mode: first presynaptic row (view position) of the bound CSR buffer.
+    pub row_begin: u32,
+    /// Keys mode: one past its last row.
+    pub row_end: u32,
+    /// CSR and keys modes: global CSR slot of the bound buffer's first synapse.
     pub slot_base: u32,
     /// CSR mode: synapses in the bound buffer (its weights follow its packed words).
     pub split_len: u32,

@@ -1,5 +1,5 @@
 //! CSR assembly by the `construct` kernel (issue 7, item 3): a network whose projections the
-//! kernel draws row by row has its static CSR written on the device (or by the kernel's mirror
+//! kernel draws has its static CSR written on the device (or by the kernel's mirror
 //! on the CPU back end) — the same synapses, in the same slots, as host assembly:
 //! * connections (pre, post, weight, delay), stored weights and spikes are identical for
 //!   kernel and host assembly on both back ends;
@@ -65,6 +65,42 @@ fn network(sim: &mut Simulation) -> (Vec<ProjectionId>, PopulationId) {
         )
         .unwrap(),
         sim.connect(Projection::new(ext, exc, Connector::fixed_probability(0.5), StaticSynapse::new(0.003, 0.1)).label("input")).unwrap(),
+        // FixedNumberPre: ~80 synapses per row from many targets, sorted into the host's order.
+        sim.connect(
+            Projection::new(
+                inh,
+                exc,
+                Connector::fixed_number_pre(20),
+                StaticSynapse::new(
+                    Param::Random(RandomDistribution::uniform(0.01, 0.03)),
+                    Param::Random(RandomDistribution::uniform(0.5, 2.0)),
+                ),
+            )
+            .receptor(Receptor::Inhibitory)
+            .label("ie_pre"),
+        )
+        .unwrap(),
+        sim.connect(
+            Projection::new(
+                exc,
+                exc,
+                Connector::fixed_number_pre(5).with_replacement(true).allow_self_connections(false),
+                StaticSynapse::new(0.002, 1.0),
+            )
+            .label("ee_pre"),
+        )
+        .unwrap(),
+        // FixedNumberPost without replacement (a hash set per thread).
+        sim.connect(
+            Projection::new(
+                exc.slice(100..300),
+                exc,
+                Connector::fixed_number_post(12).allow_self_connections(false),
+                StaticSynapse::new(0.001, 0.4),
+            )
+            .label("ee_post"),
+        )
+        .unwrap(),
     ];
     sim.add_poisson_input(PoissonInput::new(800.0, 0.002), inh).unwrap();
     sim.record(exc, &["spikes"]).unwrap();
@@ -169,7 +205,7 @@ fn networks_the_kernel_cannot_assemble_are_assembled_on_the_host() {
 
 #[test]
 fn synapses_split_across_buffers_are_written_into_the_right_ones() {
-    // ~35,000 synapses × 8 bytes = 280 KB: two buffers of at most 256 KiB.
+    // ~47,000 synapses × 8 bytes = 380 KB: two buffers of at most 256 KiB.
     let small = gpu_with_binding_limit(1 << 18);
     let kernel = run(
         Simulation::builder().dt(0.1).seed(7).backend(Backend::Gpu).gpu_context(small).csr_assembly(CsrAssembly::Kernel).build().unwrap(),

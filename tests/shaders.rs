@@ -42,7 +42,7 @@ fn poisson_entry_fields() -> Vec<(&'static str, usize)> {
 fn construct_params_fields() -> Vec<(&'static str, usize)> {
     rust_fields!(ConstructParams;
         kind, mode, proj, zero, item_begin, item_end, np, nq, n, replace, no_self, self_delta, p, inv_log_q,
-        key0, key1, w_kind, d_kind, pad0, pad1, slot_base, split_len, target_bits, target_base, w_fixed, w_scale, d_steps,
+        key0, key1, w_kind, d_kind, row_begin, row_end, slot_base, split_len, target_bits, target_base, w_fixed, w_scale, d_steps,
         n_thresholds, w_p, d_p)
 }
 
@@ -52,7 +52,7 @@ fn construct_constants_match() {
     use spikeflow::random::kernel_stream;
     let module = validate("construct").unwrap();
     let all = int_constants(&module, "");
-    let expected: [(&str, u32); 23] = [
+    let expected: [(&str, u32); 24] = [
         ("CONSTRUCT_FIXED_PROBABILITY", CONSTRUCT_FIXED_PROBABILITY),
         ("CONSTRUCT_FIXED_NUMBER_PRE", CONSTRUCT_FIXED_NUMBER_PRE),
         ("CONSTRUCT_FIXED_NUMBER_POST", CONSTRUCT_FIXED_NUMBER_POST),
@@ -61,6 +61,7 @@ fn construct_constants_match() {
         ("CONSTRUCT_MODE_FILL", CONSTRUCT_MODE_FILL),
         ("CONSTRUCT_MODE_STATS", CONSTRUCT_MODE_STATS),
         ("CONSTRUCT_MODE_CSR", CONSTRUCT_MODE_CSR),
+        ("CONSTRUCT_MODE_KEYS", CONSTRUCT_MODE_KEYS),
         ("DIST_NONE", DIST_NONE),
         ("DIST_UNIFORM", DIST_UNIFORM),
         ("DIST_NORMAL", DIST_NORMAL),

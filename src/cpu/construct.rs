@@ -3,7 +3,10 @@
 //!
 //! An item is a presynaptic neuron (FixedProbability, FixedNumberPost, FixedTotalNumber's fill),
 //! a postsynaptic neuron (FixedNumberPre) or one synapse (FixedTotalNumber's count, which draws
-//! the row of each of its n synapses; the fill then draws each row's partners). Every draw is a pure
+//! the row of each of its n synapses; the fill then draws each row's partners). In CSR mode
+//! FixedNumberPre's items are rows: each sorts the keys its keys pass wrote and writes those
+//! synapses. Sampling without replacement keeps the drawn candidates in a set (the kernel: a
+//! hash table per thread in its scratch binding, `table_size` words). Every draw is a pure
 //! function of (seed, projection, item, draw index, purpose, block): the connector's draws of
 //! item `i` come from the counter `(i, 0, CONSTRUCT | proj, PURPOSE_CONNECT << 24 | block)`,
 //! the weight of the item's `r`-th synapse from `(i, r, CONSTRUCT | proj, PURPOSE_WEIGHT << 24
@@ -214,6 +217,69 @@ impl ConstructOut {
     }
 }
 
+/// Words of one item's hash set in the kernel's scratch binding (sampling without
+/// replacement): the power of two ≥ 2n. Mirrors `table_size`.
+pub fn table_size(n: u32) -> u32 {
+    (2 * n.max(1) - 1).next_power_of_two()
+}
+
+/// Writes synapse `r` of `item` (pre, post positions; output slot `slot`) as `c.mode` asks:
+/// mirrors `emit`.
+fn emit(c: &ConstructParams, item: u32, r: u32, pre: u32, post: u32, slot: usize, out: &mut ConstructOut) {
+    let w = || sample(c, c.w_kind, c.w_p, kernel_stream::PURPOSE_WEIGHT, item, r);
+    let d = || sample(c, c.d_kind, c.d_p, kernel_stream::PURPOSE_DELAY, item, r);
+    match c.mode {
+        CONSTRUCT_MODE_FILL => {
+            out.pre[slot] = pre;
+            out.post[slot] = post;
+            if c.w_kind != DIST_NONE {
+                out.w[slot] = w();
+            }
+            if c.d_kind != DIST_NONE {
+                out.d[slot] = d();
+            }
+        }
+        CONSTRUCT_MODE_STATS => {
+            out.stats[4 + post as usize] += 1;
+            if c.w_kind != DIST_NONE {
+                let k = order_key(w());
+                out.stats[0] = out.stats[0].min(k);
+                out.stats[1] = out.stats[1].max(k);
+            }
+            if c.d_kind != DIST_NONE {
+                let k = order_key(d());
+                out.stats[2] = out.stats[2].min(k);
+                out.stats[3] = out.stats[3].max(k);
+            }
+        }
+        CONSTRUCT_MODE_CSR => {
+            // out.pre is the bound CSR buffer (packed words, then weights); out.post the delay
+            // thresholds.
+            let fixed = if c.w_kind != DIST_NONE { (w() * c.w_scale).round_ties_even() as i32 } else { c.w_fixed };
+            let steps = if c.d_kind != DIST_NONE { delay_steps(c, &out.post, d()) } else { c.d_steps };
+            let at = slot - c.slot_base as usize;
+            out.pre[at] = (steps << c.target_bits) | (c.target_base + post);
+            out.pre[c.split_len as usize + at] = fixed as u32;
+        }
+        _ => {}
+    }
+}
+
+/// Row `item` of FixedNumberPre in CSR mode: its keys (post position · n + draw index, left by
+/// the keys pass) sorted — the host's order — and each synapse written as stored. Mirrors
+/// `fixed_number_pre_row` (which heapsorts; the keys are distinct, so any sort agrees).
+fn fixed_number_pre_row(c: &ConstructParams, item: u32, offsets: &[u32], counts: &[u32], out: &mut ConstructOut) {
+    let local = (item - c.item_begin) as usize;
+    let lo = (offsets[local] - c.slot_base) as usize;
+    let count = counts[local] as usize;
+    out.pre[lo..lo + count].sort_unstable();
+    for q in 0..count {
+        let key = out.pre[lo + q];
+        let j = key / c.n;
+        emit(c, j, key - j * c.n, item, j, offsets[local] as usize + q, out);
+    }
+}
+
 /// The partner position of candidate `k` when position `skip` (if any) is excluded.
 #[inline]
 fn candidate(k: u32, skip: Option<u32>) -> u32 {
@@ -225,12 +291,19 @@ fn candidate(k: u32, skip: Option<u32>) -> u32 {
 
 /// The `construct` kernel over items `c.item_begin..c.item_end`. Count mode writes each item's
 /// synapse count to `counts[item − item_begin]` (FixedProbability) or adds each synapse to its
-/// row's count `counts[pre]` (FixedTotalNumber); fill mode writes item's synapses at output
-/// slots `offsets[item − item_begin] + r` (FixedProbability; FixedTotalNumber, whose row `item`
-/// has `counts[item − item_begin]` synapses) or `(item − item_begin)·n + r` (FixedNumberPre/Post).
+/// row's count `counts[pre]` (FixedTotalNumber, FixedNumberPre); fill mode writes item's
+/// synapses at output slots `offsets[item − item_begin] + r` (FixedProbability;
+/// FixedTotalNumber, whose row `item` has `counts[item − item_begin]` synapses) or
+/// `(item − item_begin)·n + r` (FixedNumberPre/Post). Keys mode (FixedNumberPre) writes each
+/// synapse's key at slot `offsets[row] + counts[row]++` of its row (`row = pre − row_begin`,
+/// rows outside `row_begin..row_end` skipped); CSR mode then has rows as items.
 pub fn construct(c: &ConstructParams, offsets: &[u32], counts: &mut [u32], out: &mut ConstructOut) {
     for item in c.item_begin..c.item_end {
-        construct_item(c, item, offsets, counts, out);
+        if c.kind == CONSTRUCT_FIXED_NUMBER_PRE && c.mode == CONSTRUCT_MODE_CSR {
+            fixed_number_pre_row(c, item, offsets, counts, out);
+        } else {
+            construct_item(c, item, offsets, counts, out);
+        }
     }
 }
 
@@ -239,49 +312,10 @@ fn construct_item(c: &ConstructParams, item: u32, offsets: &[u32], counts: &mut 
     let stream = kernel_stream::CONSTRUCT | c.proj;
     let local = (item - c.item_begin) as usize;
     let mut words = Words::new(item, 0, stream, kernel_stream::PURPOSE_CONNECT, key);
-    let fill = c.mode == CONSTRUCT_MODE_FILL;
     let count_mode = c.mode == CONSTRUCT_MODE_COUNT;
     // The excluded self partner of this item, as a position in the partner view.
     let self_in = |partner: i64, size: u32| (c.no_self == 1 && partner >= 0 && partner < i64::from(size)).then_some(partner as u32);
-    let mut emit = |r: u32, pre: u32, post: u32, slot: usize| {
-        let w = || sample(c, c.w_kind, c.w_p, kernel_stream::PURPOSE_WEIGHT, item, r);
-        let d = || sample(c, c.d_kind, c.d_p, kernel_stream::PURPOSE_DELAY, item, r);
-        match c.mode {
-            CONSTRUCT_MODE_FILL => {
-                out.pre[slot] = pre;
-                out.post[slot] = post;
-                if c.w_kind != DIST_NONE {
-                    out.w[slot] = w();
-                }
-                if c.d_kind != DIST_NONE {
-                    out.d[slot] = d();
-                }
-            }
-            CONSTRUCT_MODE_STATS => {
-                out.stats[4 + post as usize] += 1;
-                if c.w_kind != DIST_NONE {
-                    let k = order_key(w());
-                    out.stats[0] = out.stats[0].min(k);
-                    out.stats[1] = out.stats[1].max(k);
-                }
-                if c.d_kind != DIST_NONE {
-                    let k = order_key(d());
-                    out.stats[2] = out.stats[2].min(k);
-                    out.stats[3] = out.stats[3].max(k);
-                }
-            }
-            CONSTRUCT_MODE_CSR => {
-                // out.pre is the bound CSR buffer (packed words, then weights); out.post the
-                // delay thresholds.
-                let fixed = if c.w_kind != DIST_NONE { (w() * c.w_scale).round_ties_even() as i32 } else { c.w_fixed };
-                let steps = if c.d_kind != DIST_NONE { delay_steps(c, &out.post, d()) } else { c.d_steps };
-                let at = slot - c.slot_base as usize;
-                out.pre[at] = (steps << c.target_bits) | (c.target_base + post);
-                out.pre[c.split_len as usize + at] = fixed as u32;
-            }
-            _ => {}
-        }
-    };
+    let mut emit = |r: u32, pre: u32, post: u32, slot: usize| emit(c, item, r, pre, post, slot, out);
     match c.kind {
         CONSTRUCT_FIXED_PROBABILITY => {
             let skip = self_in(i64::from(item) + i64::from(c.self_delta), c.nq);
@@ -317,15 +351,26 @@ fn construct_item(c: &ConstructParams, item: u32, offsets: &[u32], counts: &mut 
                 if by_post { (c.np, i64::from(item) - i64::from(c.self_delta)) } else { (c.nq, i64::from(item) + i64::from(c.self_delta)) };
             let skip = self_in(partner_self, size);
             let m = size - u32::from(skip.is_some());
-            // Fill mode: n slots per item; stats and CSR modes (FixedNumberPost with
-            // replacement only): the row's first slot.
-            let base = if fill { local * c.n as usize } else { offsets[local] as usize };
+            // Fill mode: n slots per item; CSR mode (FixedNumberPost): the row's first slot.
+            let base = match c.mode {
+                CONSTRUCT_MODE_FILL => local * c.n as usize,
+                CONSTRUCT_MODE_CSR => offsets[local] as usize,
+                _ => 0,
+            };
             let mut put = |r: u32, k: u32| {
                 let partner = candidate(k, skip);
-                if by_post {
-                    emit(r, partner, item, base + r as usize);
-                } else {
-                    emit(r, item, partner, base + r as usize);
+                let (pre, post) = if by_post { (partner, item) } else { (item, partner) };
+                match c.mode {
+                    CONSTRUCT_MODE_COUNT if by_post => counts[pre as usize] += 1,
+                    CONSTRUCT_MODE_KEYS if by_post => {
+                        // The synapse's key at the next free slot of its row, if in this buffer.
+                        if (c.row_begin..c.row_end).contains(&pre) {
+                            let row = (pre - c.row_begin) as usize;
+                            out.pre[(offsets[row] + counts[row] - c.slot_base) as usize] = item * c.n + r;
+                            counts[row] += 1;
+                        }
+                    }
+                    _ => self::emit(c, item, r, pre, post, base + r as usize, out),
                 }
             };
             if c.replace == 1 {

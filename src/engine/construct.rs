@@ -1,11 +1,12 @@
 //! Runs the `construct` kernel (`shaders/construct.wgsl`) on the GPU: random connectors and
 //! their random weights and delays, one thread per item, in batches that fit one storage
-//! binding each. The result is bit for bit the host mirror's (`cpu::construct`).
+//! binding each (outputs, and the per-item hash sets of sampling without replacement). The
+//! result is bit for bit the host mirror's (`cpu::construct`).
 
 use super::{bytes_of, read_back, storage, uniform, GpuContext};
 use crate::abi::*;
 use crate::backend::EngineError;
-use crate::cpu::construct::ConstructOut;
+use crate::cpu::construct::{table_size, ConstructOut};
 use crate::network::assemble::CsrFill;
 use crate::network::construct::{add_counts, batch_tables, slots, stats_init, ConstructRunner};
 use wgpu::util::DeviceExt;
@@ -65,6 +66,7 @@ impl GpuRunner {
                 storage(5, false),
                 storage(6, false),
                 storage(7, false),
+                storage(8, false),
             ],
         });
         let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -98,8 +100,8 @@ impl GpuRunner {
         };
         let count_mode = c.mode == CONSTRUCT_MODE_COUNT;
         let offsets_buf = self.buffer("spikeflow.construct.offsets", offsets);
-        // Count mode: one count per item, or per row (FixedTotalNumber); zeroed at creation.
-        let n_counts = if c.kind == CONSTRUCT_FIXED_TOTAL_NUMBER { c.np as usize } else { items };
+        // Count mode: one count per item, or per row; zeroed at creation.
+        let n_counts = if counts_rows(c) { c.np as usize } else { items };
         let counts =
             if count_mode { out("spikeflow.construct.counts", n_counts) } else { self.buffer("spikeflow.construct.counts", counts) };
         let m_out = if count_mode { 0 } else { m };
@@ -108,8 +110,9 @@ impl GpuRunner {
         let w = out("spikeflow.construct.w", if c.w_kind == DIST_NONE { 0 } else { m_out });
         let d = out("spikeflow.construct.d", if c.d_kind == DIST_NONE { 0 } else { m_out });
         let dummy = out("spikeflow.construct.unused", 0);
+        let scratch = self.scratch(c, items);
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct") });
-        self.record(&mut encoder, c, [&offsets_buf, &counts, &pre, &post, &w, &d, &dummy]);
+        self.record(&mut encoder, c, [&offsets_buf, &counts, &pre, &post, &w, &d, &dummy, &scratch]);
         let b = |len: usize| len as u64 * 4;
         let data = if count_mode {
             read_back(&self.ctx, encoder, &[(&counts, 0, b(n_counts))])?
@@ -133,8 +136,8 @@ impl GpuRunner {
         }
     }
 
-    /// The bind group of one dispatch: `params` at binding 0, `buffers` at bindings 1–7.
-    fn bind_group(&self, params: &wgpu::Buffer, buffers: [&wgpu::Buffer; 7]) -> wgpu::BindGroup {
+    /// The bind group of one dispatch: `params` at binding 0, `buffers` at bindings 1–8.
+    fn bind_group(&self, params: &wgpu::Buffer, buffers: [&wgpu::Buffer; 8]) -> wgpu::BindGroup {
         let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: params.as_entire_binding() }];
         entries.extend(
             buffers.iter().enumerate().map(|(k, b)| wgpu::BindGroupEntry { binding: k as u32 + 1, resource: b.as_entire_binding() }),
@@ -157,8 +160,44 @@ impl GpuRunner {
         })
     }
 
-    /// Records one dispatch of `c` (its items) with `buffers` at bindings 1–7.
-    fn record(&self, encoder: &mut wgpu::CommandEncoder, c: &ConstructParams, buffers: [&wgpu::Buffer; 7]) {
+    /// The scratch binding for `items` items of `c` (uninitialised: each thread clears its
+    /// own hash set), 16 bytes when `c` needs none.
+    fn scratch(&self, c: &ConstructParams, items: usize) -> wgpu::Buffer {
+        self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("spikeflow.construct.scratch"),
+            size: bytes_of(items * table_words(c)),
+            usage: wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Item ranges within `a..b` of at most `MAX_GROUPS` workgroups whose hash sets fit one
+    /// binding.
+    fn scratch_batches(&self, c: &ConstructParams, a: u32, b: u32) -> Result<Vec<(u32, u32)>, EngineError> {
+        let max_items = self.max_scratch_items(c)?;
+        Ok((a..b).step_by(max_items as usize).map(|x| (x, (x + max_items).min(b))).collect())
+    }
+
+    /// Most items of one dispatch of `c`: `MAX_GROUPS` workgroups, and hash sets within one
+    /// binding.
+    fn max_scratch_items(&self, c: &ConstructParams) -> Result<u32, EngineError> {
+        let per = table_words(c);
+        let max_items = (MAX_GROUPS * WORKGROUP_SIZE) as usize;
+        if per == 0 {
+            return Ok(max_items as u32);
+        }
+        if per > self.max_batch {
+            return Err(EngineError::BufferTooLarge {
+                buffer: "spikeflow.construct.scratch".into(),
+                bytes: per as u64 * 4,
+                limit: self.max_batch as u64 * 4,
+            });
+        }
+        Ok(max_items.min(self.max_batch / per) as u32)
+    }
+
+    /// Records one dispatch of `c` (its items) with `buffers` at bindings 1–8.
+    fn record(&self, encoder: &mut wgpu::CommandEncoder, c: &ConstructParams, buffers: [&wgpu::Buffer; 8]) {
         let params = self.ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("spikeflow.construct.params"),
             contents: bytemuck::bytes_of(c),
@@ -172,16 +211,16 @@ impl GpuRunner {
         pass.dispatch_workgroups((c.item_end - c.item_begin).div_ceil(WORKGROUP_SIZE), 1, 1);
     }
 
-    /// Item ranges of at most `MAX_GROUPS` workgroups within `a..b`.
-    fn item_batches(a: u32, b: u32) -> impl Iterator<Item = (u32, u32)> {
-        let max_items = MAX_GROUPS * WORKGROUP_SIZE;
-        (a..b).step_by(max_items as usize).map(move |x| (x, (x + max_items).min(b)))
-    }
-
     /// The CSR pass of `fill` into the engine's synapse buffers: each buffer holds the rows
     /// `row_begin..row_end` (global), i.e. slots `base..base + len` (packed words, then weights).
+    ///
+    /// FixedNumberPre's synapses of one row come from many threads (one per target): a keys
+    /// pass over the targets puts each synapse's key (target · n + draw) in a free slot of its
+    /// row (an atomic cursor per row), then the CSR pass over the rows sorts each row's keys
+    /// and writes the synapses — the host's order, whatever order the atomics gave.
     pub fn fill_csr(&self, fill: &CsrFill, buffers: &[CsrBuffer<'_>]) -> Result<(), EngineError> {
         let np = fill.params.np;
+        let by_post = fill.params.kind == CONSTRUCT_FIXED_NUMBER_PRE;
         let mut encoder =
             self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct.csr") });
         let thresholds = self.buffer("spikeflow.construct.thresholds", &fill.thresholds);
@@ -190,15 +229,33 @@ impl GpuRunner {
             // This buffer's rows of the projection.
             let a = buf.row_begin.saturating_sub(fill.first_row).min(np);
             let b = buf.row_end.saturating_sub(fill.first_row).min(np);
-            for (x, y) in Self::item_batches(a, b) {
+            if fill.counts[a as usize..b as usize].iter().all(|&c| c == 0) {
+                continue;
+            }
+            let here = ConstructParams { slot_base: buf.base, split_len: buf.len, ..fill.params };
+            if by_post {
+                let keys = ConstructParams { mode: CONSTRUCT_MODE_KEYS, row_begin: a, row_end: b, ..here };
+                let offsets = self.buffer("spikeflow.construct.offsets", &fill.offsets[a as usize..b as usize]);
+                let cursors = self.buffer("spikeflow.construct.cursors", &vec![0; (b - a) as usize]);
+                let batches = self.scratch_batches(&keys, 0, fill.params.nq)?;
+                let scratch = self.scratch(&keys, batches.first().map_or(0, |&(x, y)| (y - x) as usize));
+                for (x, y) in batches {
+                    let c = ConstructParams { item_begin: x, item_end: y, ..keys };
+                    self.record(&mut encoder, &c, [&offsets, &cursors, buf.buffer, &thresholds, &dummy, &dummy, &dummy, &scratch]);
+                }
+            }
+            let rows = ConstructParams { mode: CONSTRUCT_MODE_CSR, ..here };
+            let batches = self.scratch_batches(&rows, a, b)?;
+            let scratch = self.scratch(&rows, batches.first().map_or(0, |&(x, y)| (y - x) as usize));
+            for (x, y) in batches {
                 let (la, lb) = (x as usize, y as usize);
                 if fill.counts[la..lb].iter().all(|&c| c == 0) {
                     continue;
                 }
                 let offsets = self.buffer("spikeflow.construct.offsets", &fill.offsets[la..lb]);
                 let counts = self.buffer("spikeflow.construct.counts", &fill.counts[la..lb]);
-                let c = ConstructParams { item_begin: x, item_end: y, slot_base: buf.base, split_len: buf.len, ..fill.params };
-                self.record(&mut encoder, &c, [&offsets, &counts, buf.buffer, &thresholds, &dummy, &dummy, &dummy]);
+                let c = ConstructParams { item_begin: x, item_end: y, ..rows };
+                self.record(&mut encoder, &c, [&offsets, &counts, buf.buffer, &thresholds, &dummy, &dummy, &dummy, &scratch]);
             }
         }
         self.ctx.queue.submit([encoder.finish()]);
@@ -207,7 +264,7 @@ impl GpuRunner {
 
     /// Item batches of at most `MAX_GROUPS` workgroups and `max_batch` synapses.
     fn batches(&self, c: &ConstructParams, offsets: &[u32], m: usize) -> Result<Vec<(u32, u32)>, EngineError> {
-        let max_items = MAX_GROUPS * WORKGROUP_SIZE;
+        let max_items = self.max_scratch_items(c)?;
         let mut out = Vec::new();
         let mut a = c.item_begin;
         while a < c.item_end {
@@ -235,10 +292,11 @@ impl GpuRunner {
 
 impl ConstructRunner for GpuRunner {
     fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String> {
-        let per_row = c.kind == CONSTRUCT_FIXED_TOTAL_NUMBER;
+        let c = &ConstructParams { mode: CONSTRUCT_MODE_COUNT, ..*c };
+        let per_row = counts_rows(c);
         let mut counts = if per_row { vec![0u32; c.np as usize] } else { Vec::with_capacity((c.item_end - c.item_begin) as usize) };
-        for (a, b) in Self::item_batches(c.item_begin, c.item_end) {
-            let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_COUNT, ..*c };
+        for (a, b) in self.scratch_batches(c, c.item_begin, c.item_end).map_err(|e| e.to_string())? {
+            let cc = ConstructParams { item_begin: a, item_end: b, ..*c };
             let part = self.dispatch(&cc, &[], &[], 0).map_err(|e| e.to_string())?.0;
             if per_row {
                 add_counts(&mut counts, &part);
@@ -250,17 +308,20 @@ impl ConstructRunner for GpuRunner {
     }
 
     fn stats(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32]) -> Result<Vec<u32>, String> {
+        let c = &ConstructParams { mode: CONSTRUCT_MODE_STATS, ..*c };
         let words = stats_init(c.nq);
         let stats = self.buffer("spikeflow.construct.stats", &words);
         let dummy = self.buffer("spikeflow.construct.unused", &[]);
+        let batches = self.scratch_batches(c, c.item_begin, c.item_end).map_err(|e| e.to_string())?;
+        let scratch = self.scratch(c, batches.first().map_or(0, |&(x, y)| (y - x) as usize));
         let mut encoder =
             self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct.stats") });
-        for (a, b) in Self::item_batches(c.item_begin, c.item_end) {
+        for (a, b) in batches {
             let (la, lb) = ((a - c.item_begin) as usize, (b - c.item_begin) as usize);
             let (offs, cnts) = batch_tables(offsets, counts, la, lb, 0);
             let (offs, cnts) = (self.buffer("spikeflow.construct.offsets", &offs), self.buffer("spikeflow.construct.counts", &cnts));
-            let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_STATS, ..*c };
-            self.record(&mut encoder, &cc, [&offs, &cnts, &dummy, &dummy, &dummy, &dummy, &stats]);
+            let cc = ConstructParams { item_begin: a, item_end: b, ..*c };
+            self.record(&mut encoder, &cc, [&offs, &cnts, &dummy, &dummy, &dummy, &dummy, &stats, &scratch]);
         }
         let data = read_back(&self.ctx, encoder, &[(&stats, 0, words.len() as u64 * 4)]).map_err(|e| e.to_string())?;
         Ok(bytemuck::pod_collect_to_vec(&data[0]))
@@ -280,6 +341,26 @@ impl ConstructRunner for GpuRunner {
             out.d.extend(part.d);
         }
         Ok(out)
+    }
+}
+
+/// Whether count mode counts per presynaptic row (`np` counts) rather than per item.
+fn counts_rows(c: &ConstructParams) -> bool {
+    matches!(c.kind, CONSTRUCT_FIXED_TOTAL_NUMBER | CONSTRUCT_FIXED_NUMBER_PRE)
+}
+
+/// Scratch words per item of `c`: the hash set of sampling without replacement (its items
+/// draw their partners; not FixedNumberPre's rows in CSR mode, which only sort).
+fn table_words(c: &ConstructParams) -> usize {
+    let draws = match c.kind {
+        CONSTRUCT_FIXED_NUMBER_POST => true,
+        CONSTRUCT_FIXED_NUMBER_PRE => c.mode != CONSTRUCT_MODE_CSR,
+        _ => false,
+    };
+    if draws && c.replace == 0 {
+        table_size(c.n) as usize
+    } else {
+        0
     }
 }
 

@@ -1,10 +1,12 @@
 //! CSR assembly by the `construct` kernel: the static synapses of random connectors written
 //! straight into the CSR where they will be read, without a trip through the host.
 //!
-//! For each projection the kernel runs three passes over its presynaptic rows, each
-//! re-drawing the same synapses from the counter-based streams (`network::construct`):
+//! For each projection the kernel runs three passes over its items (presynaptic rows;
+//! FixedNumberPre: its targets), each re-drawing the same synapses from the counter-based
+//! streams (`network::construct`):
 //!
-//! 1. **count** (FixedProbability, FixedTotalNumber): each row's number of synapses;
+//! 1. **count** (FixedProbability, FixedTotalNumber, FixedNumberPre): each row's number of
+//!    synapses;
 //! 2. **stats**: each post position's number of synapses, and the range of the drawn weights
 //!    and delays (atomic min/max of order-preserving keys) — the host checks the ranges
 //!    against PyNN's rules, picks the fixed-point scales from `count × largest |weight|`
@@ -13,16 +15,21 @@
 //!    the earlier projections' synapses of that row + its index in the row), in the engine's
 //!    synapse buffers (split at row boundaries like any other CSR).
 //!
-//! A row's synapses come from one thread in draw order, so the CSR is the one host assembly
-//! builds, bit for bit (tests/assembly.rs). Delays become steps through a table of f32
-//! thresholds (`delay_thresholds`), so the kernel's `round(d / dt)` in f64 is exact without
-//! f64 on the device. The per-synapse lists `connections()` and `set_weights` use are decoded
+//! A row's synapses come from one thread in draw order (FixedNumberPre: below), so the CSR is
+//! the one host assembly builds, bit for bit (tests/assembly.rs). Delays become steps through
+//! a table of f32 thresholds (`delay_thresholds`), so the kernel's `round(d / dt)` in f64 is
+//! exact without f64 on the device. The per-synapse lists `connections()` and `set_weights` use are decoded
 //! from the CSR when first needed ([`CsrRows`]).
 //!
-//! Networks qualify when every projection is static, drawn by the kernel row by row
-//! (FixedProbability, FixedTotalNumber with replacement, FixedNumberPost with replacement) with
-//! constant or kernel-drawn weights and delays; anything else (and any rule broken, so that
-//! the error names the synapse) is assembled on the host.
+//! FixedNumberPre draws by target, so a row's synapses come from many threads: its CSR pass is
+//! a keys pass (each synapse's key, target · n + draw index, at a free slot of its row by an
+//! atomic cursor) and a pass over the rows that sorts each row's keys — the host's order — and
+//! writes their synapses.
+//!
+//! Networks qualify when every projection is static and drawn by the kernel (FixedProbability,
+//! FixedNumberPre, FixedNumberPost, FixedTotalNumber with replacement) with constant or
+//! kernel-drawn weights and delays; anything else (and any rule broken, so that the error
+//! names the synapse) is assembled on the host.
 
 use super::build::{check_weight, BuiltPopulation};
 use super::construct::{plan, row_counts, row_offsets, ConstructRunner};
@@ -105,10 +112,6 @@ pub(crate) fn plan_network(
         }
         let same = proj.pre.pop.index() == proj.post.pop.index();
         let Some(Ok(p)) = plan(ji, &proj.connector, weight, &delay, &pre_idx, &post_idx, same, seed) else { return Ok(None) };
-        let c = p.params;
-        if c.kind == CONSTRUCT_FIXED_NUMBER_PRE || (c.kind == CONSTRUCT_FIXED_NUMBER_POST && c.replace == 0) {
-            return Ok(None);
-        }
         let firsts = (pre_idx.first().copied().unwrap_or(0) as u32, post_idx.first().copied().unwrap_or(0) as u32);
         plans.push((p, delay, firsts));
     }
@@ -148,7 +151,10 @@ fn project(
     let device = |e: String| BuildError::invalid(format!("projection '{label}'.connector"), e);
     let (c, row_counts) = row_counts(p, runner).map_err(device)?;
     let (offsets, synapses) = row_offsets(&row_counts).map_err(device)?;
-    let stats = if synapses > 0 { runner.stats(&c, &offsets, &row_counts).map_err(device)? } else { super::construct::stats_init(c.nq) };
+    // FixedNumberPre/Post re-draw their items' synapses without the row tables.
+    let (offs, cnts): (&[u32], &[u32]) =
+        if matches!(c.kind, CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST) { (&[], &[]) } else { (&offsets, &row_counts) };
+    let stats = if synapses > 0 { runner.stats(&c, offs, cnts).map_err(device)? } else { super::construct::stats_init(c.nq) };
     // The values' ranges: drawn (f32 widened, as host assembly sees them) or constant.
     let range = |kind: u32, lo: u32, hi: u32, constant: &Param| match (kind, constant) {
         (DIST_NONE, Param::Const(v)) => (*v, *v),
@@ -279,7 +285,13 @@ pub fn fill_on_host(fills: &[CsrFill], n: usize) -> (Vec<u32>, Vec<i32>) {
     for fill in fills {
         let c = ConstructParams { slot_base: 0, split_len: n as u32, ..fill.params };
         let mut out = ConstructOut { pre: csr, post: fill.thresholds.clone(), ..Default::default() };
-        construct(&c, &fill.offsets, &mut fill.counts.clone(), &mut out);
+        if c.kind == CONSTRUCT_FIXED_NUMBER_PRE {
+            // The keys pass over the targets (a cursor per row), then the rows sort them.
+            let keys = ConstructParams { mode: CONSTRUCT_MODE_KEYS, item_begin: 0, item_end: c.nq, row_begin: 0, row_end: c.np, ..c };
+            construct(&keys, &fill.offsets, &mut vec![0; c.np as usize], &mut out);
+        }
+        let rows = ConstructParams { item_begin: 0, item_end: c.np, ..c };
+        construct(&rows, &fill.offsets, &mut fill.counts.clone(), &mut out);
         csr = out.pre;
     }
     let weight = csr[n..].iter().map(|&w| w as i32).collect();

@@ -24,15 +24,16 @@ use crate::random::{seed_key, RandomDistribution};
 /// Runs `construct` dispatches: the host mirror or a GPU.
 pub trait ConstructRunner: Sync {
     /// Count mode over `c.item_begin..c.item_end`: each item's number of synapses
-    /// (FixedProbability), or each row's (FixedTotalNumber: `c.np` counts over synapse items).
+    /// (FixedProbability), or each row's (FixedTotalNumber over synapse items, FixedNumberPre
+    /// over postsynaptic items: `c.np` counts).
     fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String>;
     /// Fill mode over the items; `offsets` (FixedProbability, FixedTotalNumber) gives each
     /// item's first output slot, `counts` (FixedTotalNumber) each item's number of synapses,
     /// `m` is the number of synapses.
     fn fill(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32], m: usize) -> Result<ConstructOut, String>;
-    /// Stats mode over the rows `c.item_begin..c.item_end` (`offsets`, `counts` as for
-    /// `fill`): `[min w, max w, min d, max d]` as order keys, then the synapses per post
-    /// position (`c.nq`).
+    /// Stats mode over the items `c.item_begin..c.item_end` (rows; FixedNumberPre: targets)
+    /// with `offsets`, `counts` as for `fill` (empty for FixedNumberPre/Post): `[min w, max w,
+    /// min d, max d]` as order keys, then the synapses per post position (`c.nq`).
     fn stats(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32]) -> Result<Vec<u32>, String>;
 }
 
@@ -112,7 +113,7 @@ pub fn add_counts(a: &mut [u32], b: &[u32]) {
 
 impl ConstructRunner for HostRunner {
     fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String> {
-        if c.kind == CONSTRUCT_FIXED_TOTAL_NUMBER {
+        if matches!(c.kind, CONSTRUCT_FIXED_TOTAL_NUMBER | CONSTRUCT_FIXED_NUMBER_PRE) {
             // Per-thread row histograms, summed.
             let mut rows = vec![0u32; c.np as usize];
             for part in self.map_chunks(c, CONSTRUCT_MODE_COUNT, |cc, _| {
@@ -394,9 +395,9 @@ pub fn execute(plan: &Plan, runner: &dyn ConstructRunner) -> Result<Drawn, Strin
     })
 }
 
-/// The row-wise plan `plan` (FixedProbability, FixedTotalNumber, FixedNumberPost) over its
-/// presynaptic rows, and each row's number of synapses: counted by `runner` (FixedTotalNumber
-/// over its n synapses, each drawing its row), or n each (FixedNumberPost).
+/// The plan `plan` over its items (presynaptic rows; FixedNumberPre: its targets) and each
+/// row's number of synapses: counted by `runner` (FixedTotalNumber over its n synapses, each
+/// drawing its row; FixedNumberPre over its targets), or n each (FixedNumberPost).
 pub fn row_counts(plan: &Plan, runner: &dyn ConstructRunner) -> Result<(ConstructParams, Vec<u32>), String> {
     let c = plan.params;
     let zeros = || vec![0u32; c.np as usize];
@@ -407,6 +408,7 @@ pub fn row_counts(plan: &Plan, runner: &dyn ConstructRunner) -> Result<(Construc
             (ConstructParams { item_begin: 0, item_end: c.np, ..c }, rows)
         }
         CONSTRUCT_FIXED_NUMBER_POST => (c, vec![c.n; c.np as usize]),
+        CONSTRUCT_FIXED_NUMBER_PRE if c.n > 0 && c.nq > 0 => (c, runner.count(&c)?),
         _ => (c, zeros()),
     })
 }
