@@ -8,7 +8,7 @@ use spikeflow::engine::GpuContext;
 use spikeflow::modelfile::{self, BuildOptions, ModelFile, ModelFileError};
 use spikeflow::output::{self, ResultFile, ResultWriter, RunMetadata};
 use spikeflow::stats::{population_stats, PopulationStats};
-use spikeflow::{plot, Backend, Error, Simulation};
+use spikeflow::{plot, Backend, CsrAssembly, Error, Simulation};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -123,6 +123,10 @@ struct Common {
     /// else the CPU).
     #[arg(long)]
     backend: Option<Backend>,
+    /// Where the static synapses are assembled: auto (the `construct` kernel on a GPU, the
+    /// host otherwise), host, or kernel.
+    #[arg(long, default_value = "auto")]
+    csr_assembly: CsrAssembly,
 }
 
 #[derive(Args)]
@@ -158,7 +162,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         None => {
             // The demonstration job of the README's first command.
-            let common = Common { model: "zoo:coba".into(), duration: None, seed: None, backend: None };
+            let common = Common { model: "zoo:coba".into(), duration: None, seed: None, backend: None, csr_assembly: CsrAssembly::Auto };
             run(RunArgs { common, out: PathBuf::from("out"), sets: Vec::new(), no_plot: false, format: Format::Png })
         }
         Some(Command::Run(args)) => run(args),
@@ -255,7 +259,13 @@ fn choose_backend(common: &Common, model: &ModelFile) -> Result<(Backend, Option
 
 /// Create the simulation of `model` on the chosen back end.
 fn build(model: &ModelFile, common: &Common, chosen: &(Backend, Option<GpuContext>)) -> Result<(Simulation, modelfile::Instance), Failure> {
-    let options = BuildOptions { backend: Some(chosen.0), seed: common.seed, gpu: chosen.1.clone(), progress: false };
+    let options = BuildOptions {
+        backend: Some(chosen.0),
+        seed: common.seed,
+        gpu: chosen.1.clone(),
+        progress: false,
+        csr_assembly: Some(common.csr_assembly),
+    };
     Ok(model.build_with(options)?)
 }
 

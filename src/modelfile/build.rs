@@ -42,6 +42,8 @@ pub struct BuildOptions {
     pub gpu: Option<GpuContext>,
     /// Show a progress bar during `run` (when stderr is a terminal).
     pub progress: bool,
+    /// Where the static CSR is assembled (default: [`CsrAssembly::Auto`]).
+    pub csr_assembly: Option<crate::network::assemble::CsrAssembly>,
 }
 
 /// What [`super::ModelFile::build`] created, by label.
@@ -897,6 +899,9 @@ pub(crate) fn build(schema: &FileSchema, settings: &SimulationSettings, options:
     let mut builder = Simulation::builder().dt(settings.dt).seed(seed).backend(backend).progress(options.progress);
     if let Some(ctx) = options.gpu {
         builder = builder.gpu_context(ctx);
+    }
+    if let Some(assembly) = options.csr_assembly {
+        builder = builder.csr_assembly(assembly);
     }
     let mut sim = builder.build().map_err(|e| map_error(e, &plan, ""))?;
     let mut ids = Vec::new();

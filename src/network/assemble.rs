@@ -154,7 +154,13 @@ fn project(
     // FixedNumberPre/Post re-draw their items' synapses without the row tables.
     let (offs, cnts): (&[u32], &[u32]) =
         if matches!(c.kind, CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST) { (&[], &[]) } else { (&offsets, &row_counts) };
-    let stats = if synapses > 0 { runner.stats(&c, offs, cnts).map_err(device)? } else { super::construct::stats_init(c.nq) };
+    let mut stats = super::construct::stats_init(c.nq);
+    if synapses > 0 && c.kind == CONSTRUCT_FIXED_NUMBER_PRE && c.w_kind == DIST_NONE && c.d_kind == DIST_NONE {
+        // Nothing to learn from a pass: n synapses per target, constant weight and delay.
+        stats[4..].fill(c.n);
+    } else if synapses > 0 {
+        stats = runner.stats(&c, offs, cnts).map_err(device)?;
+    }
     // The values' ranges: drawn (f32 widened, as host assembly sees them) or constant.
     let range = |kind: u32, lo: u32, hi: u32, constant: &Param| match (kind, constant) {
         (DIST_NONE, Param::Const(v)) => (*v, *v),
