@@ -73,7 +73,9 @@ const LN2: f32 = 0.693147182;
 const SQRT2: f32 = 1.41421356;
 const PI: f32 = 3.14159265;
 
-@group(0) @binding(0) var<uniform> cp: ConstructParams;
+// A storage binding, not a uniform: lavapipe specialises a shader on the values of uniforms
+// that steer its control flow, which recompiled this kernel (~65 ms) for every dispatch.
+@group(0) @binding(0) var<storage, read> cp: ConstructParams;
 @group(0) @binding(1) var<storage, read> offsets: array<u32>;
 @group(0) @binding(2) var<storage, read_write> counts: array<atomic<u32>>;
 @group(0) @binding(3) var<storage, read_write> out_pre: array<u32>;

@@ -3,12 +3,12 @@
 //! binding each (outputs, and the per-item hash sets of sampling without replacement). The
 //! result is bit for bit the host mirror's (`cpu::construct`).
 
-use super::{bytes_of, read_back, storage, uniform, GpuContext};
+use super::{bytes_of, read_back, storage, GpuContext};
 use crate::abi::*;
 use crate::backend::EngineError;
 use crate::cpu::construct::{table_size, ConstructOut};
 use crate::network::assemble::CsrFill;
-use crate::network::construct::{add_counts, batch_tables, slots, stats_init, ConstructRunner};
+use crate::network::construct::{add_counts, batch_tables, slots, stats_init, ConstructRunner, StatsJob};
 use wgpu::util::DeviceExt;
 
 /// Most workgroups of one dispatch.
@@ -58,7 +58,7 @@ impl GpuRunner {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.construct.layout"),
             entries: &[
-                uniform(0, false, std::mem::size_of::<ConstructParams>() as u64),
+                storage(0, true),
                 storage(1, true),
                 storage(2, false),
                 storage(3, false),
@@ -163,9 +163,14 @@ impl GpuRunner {
     /// The scratch binding for `items` items of `c` (uninitialised: each thread clears its
     /// own hash set), 16 bytes when `c` needs none.
     fn scratch(&self, c: &ConstructParams, items: usize) -> wgpu::Buffer {
+        self.scratch_words(items * table_words(c))
+    }
+
+    /// A scratch binding of `words` words (at least 16 bytes).
+    fn scratch_words(&self, words: usize) -> wgpu::Buffer {
         self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("spikeflow.construct.scratch"),
-            size: bytes_of(items * table_words(c)),
+            size: bytes_of(words),
             usage: wgpu::BufferUsages::STORAGE,
             mapped_at_creation: false,
         })
@@ -201,7 +206,7 @@ impl GpuRunner {
         let params = self.ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("spikeflow.construct.params"),
             contents: bytemuck::bytes_of(c),
-            usage: wgpu::BufferUsages::UNIFORM,
+            usage: wgpu::BufferUsages::STORAGE,
         });
         let bind_group = self.bind_group(&params, buffers);
         let mut pass =
@@ -292,39 +297,86 @@ impl GpuRunner {
 
 impl ConstructRunner for GpuRunner {
     fn count(&self, c: &ConstructParams) -> Result<Vec<u32>, String> {
-        let c = &ConstructParams { mode: CONSTRUCT_MODE_COUNT, ..*c };
-        let per_row = counts_rows(c);
-        let mut counts = if per_row { vec![0u32; c.np as usize] } else { Vec::with_capacity((c.item_end - c.item_begin) as usize) };
-        for (a, b) in self.scratch_batches(c, c.item_begin, c.item_end).map_err(|e| e.to_string())? {
-            let cc = ConstructParams { item_begin: a, item_end: b, ..*c };
-            let part = self.dispatch(&cc, &[], &[], 0).map_err(|e| e.to_string())?.0;
-            if per_row {
-                add_counts(&mut counts, &part);
-            } else {
-                counts.extend(part);
-            }
-        }
-        Ok(counts)
+        Ok(self.count_all(std::slice::from_ref(c))?.remove(0))
     }
 
     fn stats(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32]) -> Result<Vec<u32>, String> {
-        let c = &ConstructParams { mode: CONSTRUCT_MODE_STATS, ..*c };
-        let words = stats_init(c.nq);
-        let stats = self.buffer("spikeflow.construct.stats", &words);
+        Ok(self.stats_all(&[StatsJob { params: *c, offsets, counts }])?.remove(0))
+    }
+
+    fn count_all(&self, cs: &[ConstructParams]) -> Result<Vec<Vec<u32>>, String> {
+        // Every dispatch in one submission (one hash-set scratch shared by all: the passes
+        // run one after the other), every count read back at once.
+        let cs: Vec<ConstructParams> = cs.iter().map(|c| ConstructParams { mode: CONSTRUCT_MODE_COUNT, ..*c }).collect();
+        let batches = cs
+            .iter()
+            .map(|c| self.scratch_batches(c, c.item_begin, c.item_end))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        let scratch_words = cs.iter().zip(&batches).map(|(c, b)| table_words(c) * b.first().map_or(0, |&(x, y)| (y - x) as usize)).max();
+        let scratch = self.scratch_words(scratch_words.unwrap_or(0));
         let dummy = self.buffer("spikeflow.construct.unused", &[]);
-        let batches = self.scratch_batches(c, c.item_begin, c.item_end).map_err(|e| e.to_string())?;
-        let scratch = self.scratch(c, batches.first().map_or(0, |&(x, y)| (y - x) as usize));
+        let no_offsets = self.buffer("spikeflow.construct.offsets", &[]);
+        let mut encoder =
+            self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct.count") });
+        // Per dispatch: its counts buffer and length (one count per item, or per row).
+        let mut outputs = Vec::new();
+        for (c, batches) in cs.iter().zip(&batches) {
+            for &(a, b) in batches {
+                let len = if counts_rows(c) { c.np as usize } else { (b - a) as usize };
+                let counts = self.buffer("spikeflow.construct.counts", &vec![0; len]);
+                let cc = ConstructParams { item_begin: a, item_end: b, ..*c };
+                self.record(&mut encoder, &cc, [&no_offsets, &counts, &dummy, &dummy, &dummy, &dummy, &dummy, &scratch]);
+                outputs.push((counts, len));
+            }
+        }
+        let sources: Vec<_> = outputs.iter().map(|(buf, len)| (buf, 0, *len as u64 * 4)).collect();
+        let mut data = read_back(&self.ctx, encoder, &sources).map_err(|e| e.to_string())?.into_iter();
+        let mut all = Vec::with_capacity(cs.len());
+        for (c, batches) in cs.iter().zip(&batches) {
+            let mut counts = if counts_rows(c) { vec![0u32; c.np as usize] } else { Vec::with_capacity((c.item_end - c.item_begin) as usize) };
+            for _ in batches {
+                let part: Vec<u32> = data.next().map(|d| bytemuck::pod_collect_to_vec(&d)).unwrap_or_default();
+                if counts_rows(c) {
+                    add_counts(&mut counts, &part);
+                } else {
+                    counts.extend(part);
+                }
+            }
+            all.push(counts);
+        }
+        Ok(all)
+    }
+
+    fn stats_all(&self, jobs: &[StatsJob<'_>]) -> Result<Vec<Vec<u32>>, String> {
+        // Every dispatch in one submission, each job's stats words read back at once.
+        let cs: Vec<ConstructParams> = jobs.iter().map(|j| ConstructParams { mode: CONSTRUCT_MODE_STATS, ..j.params }).collect();
+        let batches = cs
+            .iter()
+            .map(|c| self.scratch_batches(c, c.item_begin, c.item_end))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        let scratch_words = cs.iter().zip(&batches).map(|(c, b)| table_words(c) * b.first().map_or(0, |&(x, y)| (y - x) as usize)).max();
+        let scratch = self.scratch_words(scratch_words.unwrap_or(0));
+        let dummy = self.buffer("spikeflow.construct.unused", &[]);
         let mut encoder =
             self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct.stats") });
-        for (a, b) in batches {
-            let (la, lb) = ((a - c.item_begin) as usize, (b - c.item_begin) as usize);
-            let (offs, cnts) = batch_tables(offsets, counts, la, lb, 0);
-            let (offs, cnts) = (self.buffer("spikeflow.construct.offsets", &offs), self.buffer("spikeflow.construct.counts", &cnts));
-            let cc = ConstructParams { item_begin: a, item_end: b, ..*c };
-            self.record(&mut encoder, &cc, [&offs, &cnts, &dummy, &dummy, &dummy, &dummy, &stats, &scratch]);
+        let mut outputs = Vec::with_capacity(jobs.len());
+        for ((c, job), batches) in cs.iter().zip(jobs).zip(&batches) {
+            let words = stats_init(c.nq);
+            let stats = self.buffer("spikeflow.construct.stats", &words);
+            for &(a, b) in batches {
+                let (la, lb) = ((a - c.item_begin) as usize, (b - c.item_begin) as usize);
+                let (offs, cnts) = batch_tables(job.offsets, job.counts, la, lb, 0);
+                let (offs, cnts) = (self.buffer("spikeflow.construct.offsets", &offs), self.buffer("spikeflow.construct.counts", &cnts));
+                let cc = ConstructParams { item_begin: a, item_end: b, ..*c };
+                self.record(&mut encoder, &cc, [&offs, &cnts, &dummy, &dummy, &dummy, &dummy, &stats, &scratch]);
+            }
+            outputs.push((stats, words.len()));
         }
-        let data = read_back(&self.ctx, encoder, &[(&stats, 0, words.len() as u64 * 4)]).map_err(|e| e.to_string())?;
-        Ok(bytemuck::pod_collect_to_vec(&data[0]))
+        let sources: Vec<_> = outputs.iter().map(|(buf, len)| (buf, 0, *len as u64 * 4)).collect();
+        let data = read_back(&self.ctx, encoder, &sources).map_err(|e| e.to_string())?;
+        Ok(data.iter().map(|d| bytemuck::pod_collect_to_vec(d)).collect())
     }
 
     fn fill(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32], m: usize) -> Result<ConstructOut, String> {
@@ -392,5 +444,13 @@ impl ConstructRunner for LazyGpuRunner {
 
     fn stats(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32]) -> Result<Vec<u32>, String> {
         self.get()?.stats(c, offsets, counts)
+    }
+
+    fn count_all(&self, cs: &[ConstructParams]) -> Result<Vec<Vec<u32>>, String> {
+        self.get()?.count_all(cs)
+    }
+
+    fn stats_all(&self, jobs: &[StatsJob<'_>]) -> Result<Vec<Vec<u32>>, String> {
+        self.get()?.stats_all(jobs)
     }
 }

@@ -32,7 +32,7 @@
 //! names the synapse) is assembled on the host.
 
 use super::build::{check_weight, BuiltPopulation};
-use super::construct::{plan, row_counts, row_offsets, ConstructRunner};
+use super::construct::{count_pass, plan, row_offsets, rows_of, stats_init, ConstructRunner, StatsJob};
 use super::{BuildError, NetworkSpec};
 use crate::abi::*;
 use crate::cpu::construct::{construct, from_order_key, ConstructOut};
@@ -115,52 +115,69 @@ pub(crate) fn plan_network(
         let firsts = (pre_idx.first().copied().unwrap_or(0) as u32, post_idx.first().copied().unwrap_or(0) as u32);
         plans.push((p, delay, firsts));
     }
-    // The device passes, projections in parallel (on a GPU their submissions and readbacks
-    // overlap); results in projection order.
-    let done = super::build::in_parallel(plans.len(), |ji| {
-        let (p, delay, (pre_first, post_first)) = &plans[ji];
-        project(spec, pops, dt, runner, ji, p, delay, *pre_first, *post_first)
-    });
-    let mut out = Vec::with_capacity(done.len());
-    for kp in done {
-        match kp? {
-            Some(kp) => out.push(kp),
+    // The device passes: every projection's count pass in one submission, then every stats
+    // pass in another (on a GPU: two round trips for the whole network).
+    let device = |e: String| BuildError::invalid("projections (kernel assembly)", e);
+    let count_jobs: Vec<ConstructParams> = plans.iter().filter_map(|(p, ..)| count_pass(p)).collect();
+    let mut counted = runner.count_all(&count_jobs).map_err(device)?.into_iter();
+    let mut rows = Vec::with_capacity(plans.len());
+    for (p, ..) in &plans {
+        let this = if count_pass(p).is_some() { Some(counted.next().ok_or_else(|| device("a count pass is missing".into()))?) } else { None };
+        let (c, row_counts) = rows_of(p, this);
+        let (offsets, synapses) = row_offsets(&row_counts).map_err(device)?;
+        rows.push((c, row_counts, offsets, synapses));
+    }
+    // FixedNumberPre with a constant weight and delay has nothing to learn from a stats pass
+    // (n synapses per target); FixedNumberPre/Post re-draw their items without row tables.
+    let needs_stats = |c: &ConstructParams, synapses: u64| {
+        synapses > 0 && !(c.kind == CONSTRUCT_FIXED_NUMBER_PRE && c.w_kind == DIST_NONE && c.d_kind == DIST_NONE)
+    };
+    let jobs: Vec<StatsJob<'_>> = rows
+        .iter()
+        .filter(|(c, _, _, m)| needs_stats(c, *m))
+        .map(|(c, row_counts, offsets, _)| {
+            let by_item = matches!(c.kind, CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST);
+            StatsJob {
+                params: *c,
+                offsets: if by_item { &[] } else { offsets },
+                counts: if by_item { &[] } else { row_counts },
+            }
+        })
+        .collect();
+    let mut stats_out = runner.stats_all(&jobs).map_err(device)?.into_iter();
+    let mut out = Vec::with_capacity(plans.len());
+    for (ji, ((_, delay, (pre_first, post_first)), (c, row_counts, _, synapses))) in plans.iter().zip(rows).enumerate() {
+        let mut stats = stats_init(c.nq);
+        if needs_stats(&c, synapses) {
+            stats = stats_out.next().ok_or_else(|| device("a stats pass is missing".into()))?;
+        } else if synapses > 0 {
+            stats[4..].fill(c.n);
+        }
+        match check(spec, pops, dt, ji, c, delay, row_counts, synapses, &stats) {
+            Some(kp) => out.push(KernelProjection { pre_first: *pre_first, post_first: *post_first, ..kp }),
             None => return Ok(None),
         }
     }
     Ok(Some(out))
 }
 
-/// The count and stats passes of projection `ji` (planned as `p`) and the host's checks of
-/// their ranges; `Ok(None)` when a rule is broken.
+/// The host's checks of projection `ji`'s ranges (from `stats`); `None` when a rule is
+/// broken (host assembly then reports it with the synapse).
 #[allow(clippy::too_many_arguments)]
-fn project(
+fn check(
     spec: &NetworkSpec,
     pops: &[BuiltPopulation],
     dt: f64,
-    runner: &dyn ConstructRunner,
     ji: usize,
-    p: &super::construct::Plan,
+    c: ConstructParams,
     delay: &Param,
-    pre_first: u32,
-    post_first: u32,
-) -> Result<Option<KernelProjection>, BuildError> {
-    let (proj, label) = &spec.projections[ji];
+    row_counts: Vec<u32>,
+    synapses: u64,
+    stats: &[u32],
+) -> Option<KernelProjection> {
+    let proj = &spec.projections[ji].0;
     let post_spec = pops[proj.post.pop.index()].spec;
     let weight = proj.synapse.weight();
-    let device = |e: String| BuildError::invalid(format!("projection '{label}'.connector"), e);
-    let (c, row_counts) = row_counts(p, runner).map_err(device)?;
-    let (offsets, synapses) = row_offsets(&row_counts).map_err(device)?;
-    // FixedNumberPre/Post re-draw their items' synapses without the row tables.
-    let (offs, cnts): (&[u32], &[u32]) =
-        if matches!(c.kind, CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST) { (&[], &[]) } else { (&offsets, &row_counts) };
-    let mut stats = super::construct::stats_init(c.nq);
-    if synapses > 0 && c.kind == CONSTRUCT_FIXED_NUMBER_PRE && c.w_kind == DIST_NONE && c.d_kind == DIST_NONE {
-        // Nothing to learn from a pass: n synapses per target, constant weight and delay.
-        stats[4..].fill(c.n);
-    } else if synapses > 0 {
-        stats = runner.stats(&c, offs, cnts).map_err(device)?;
-    }
     // The values' ranges: drawn (f32 widened, as host assembly sees them) or constant.
     let range = |kind: u32, lo: u32, hi: u32, constant: &Param| match (kind, constant) {
         (DIST_NONE, Param::Const(v)) => (*v, *v),
@@ -173,22 +190,22 @@ fn project(
         // The host rules on the extremes (weight signs and finiteness are monotone in w;
         // the delay rules in d): any break goes to host assembly, which names the synapse.
         if check_weight(post_spec, proj.receptor, w_lo).is_err() || check_weight(post_spec, proj.receptor, w_hi).is_err() {
-            return Ok(None);
+            return None;
         }
         let ok = |d: f64| d.is_finite() && d >= dt * (1.0 - 1e-9) && steps_of(d, dt) <= f64::from(1u32 << 24);
         if !(ok(d_lo) && ok(d_hi)) {
-            return Ok(None);
+            return None;
         }
         steps = (steps_of(d_lo, dt) as u32, steps_of(d_hi, dt) as u32);
         if steps.1 - steps.0 > MAX_THRESHOLDS {
-            return Ok(None);
+            return None;
         }
         reach = w_lo.abs().max(w_hi.abs());
     }
-    Ok(Some(KernelProjection {
+    Some(KernelProjection {
         params: c,
-        pre_first,
-        post_first,
+        pre_first: 0,
+        post_first: 0,
         row_counts,
         post_counts: stats[4..].to_vec(),
         synapses,
@@ -198,7 +215,7 @@ fn project(
             _ => None,
         },
         steps,
-    }))
+    })
 }
 
 /// Most delay thresholds of one projection (the span of its delays in steps).

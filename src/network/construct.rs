@@ -35,6 +35,26 @@ pub trait ConstructRunner: Sync {
     /// with `offsets`, `counts` as for `fill` (empty for FixedNumberPre/Post): `[min w, max w,
     /// min d, max d]` as order keys, then the synapses per post position (`c.nq`).
     fn stats(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32]) -> Result<Vec<u32>, String>;
+    /// [`count`](Self::count) for several dispatches (a GPU submits them together and reads
+    /// them back at once).
+    fn count_all(&self, cs: &[ConstructParams]) -> Result<Vec<Vec<u32>>, String> {
+        cs.iter().map(|c| self.count(c)).collect()
+    }
+    /// [`stats`](Self::stats) for several dispatches, each with its `offsets` and `counts`.
+    fn stats_all(&self, jobs: &[StatsJob<'_>]) -> Result<Vec<Vec<u32>>, String> {
+        jobs.iter().map(|j| self.stats(&j.params, j.offsets, j.counts)).collect()
+    }
+}
+
+/// One stats dispatch of [`ConstructRunner::stats_all`].
+#[derive(Debug, Clone, Copy)]
+pub struct StatsJob<'a> {
+    /// The dispatch (mode set by the runner).
+    pub params: ConstructParams,
+    /// Each item's first slot (FixedProbability, FixedTotalNumber; else empty).
+    pub offsets: &'a [u32],
+    /// Each item's synapses (FixedTotalNumber; else empty).
+    pub counts: &'a [u32],
 }
 
 /// Merges stats words `b` into `a` (min, max, min, max, then sums).
@@ -399,18 +419,33 @@ pub fn execute(plan: &Plan, runner: &dyn ConstructRunner) -> Result<Drawn, Strin
 /// row's number of synapses: counted by `runner` (FixedTotalNumber over its n synapses, each
 /// drawing its row; FixedNumberPre over its targets), or n each (FixedNumberPost).
 pub fn row_counts(plan: &Plan, runner: &dyn ConstructRunner) -> Result<(ConstructParams, Vec<u32>), String> {
+    let counted = count_pass(plan).map(|c| runner.count(&c)).transpose()?;
+    Ok(rows_of(plan, counted))
+}
+
+/// The count pass `plan` needs (`None`: its row counts are known without one).
+pub fn count_pass(plan: &Plan) -> Option<ConstructParams> {
     let c = plan.params;
-    let zeros = || vec![0u32; c.np as usize];
-    Ok(match c.kind {
-        CONSTRUCT_FIXED_PROBABILITY if c.p > 0.0 && c.np > 0 && c.nq > 0 => (c, runner.count(&c)?),
-        CONSTRUCT_FIXED_TOTAL_NUMBER => {
-            let rows = if plan.items > 0 { runner.count(&c)? } else { zeros() };
-            (ConstructParams { item_begin: 0, item_end: c.np, ..c }, rows)
-        }
-        CONSTRUCT_FIXED_NUMBER_POST => (c, vec![c.n; c.np as usize]),
-        CONSTRUCT_FIXED_NUMBER_PRE if c.n > 0 && c.nq > 0 => (c, runner.count(&c)?),
-        _ => (c, zeros()),
-    })
+    let needed = match c.kind {
+        CONSTRUCT_FIXED_PROBABILITY => c.p > 0.0 && c.np > 0 && c.nq > 0,
+        CONSTRUCT_FIXED_TOTAL_NUMBER => plan.items > 0,
+        CONSTRUCT_FIXED_NUMBER_PRE => c.n > 0 && c.nq > 0,
+        _ => false,
+    };
+    needed.then_some(c)
+}
+
+/// [`row_counts`] from the result of [`count_pass`] (`counted`, when it needs one).
+pub fn rows_of(plan: &Plan, counted: Option<Vec<u32>>) -> (ConstructParams, Vec<u32>) {
+    let c = plan.params;
+    let rows = match (c.kind, counted) {
+        (_, Some(rows)) => rows,
+        (CONSTRUCT_FIXED_NUMBER_POST, None) => vec![c.n; c.np as usize],
+        (_, None) => vec![0u32; c.np as usize],
+    };
+    // FixedTotalNumber counted over its synapses; its other passes run over the rows.
+    let c = if c.kind == CONSTRUCT_FIXED_TOTAL_NUMBER { ConstructParams { item_begin: 0, item_end: c.np, ..c } } else { c };
+    (c, rows)
 }
 
 /// Each row's first slot (the prefix sums of `counts`) and the number of synapses.
