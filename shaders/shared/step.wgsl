@@ -12,7 +12,4 @@ struct StepParams {
     pad2: u32,
 }
 
-// A storage binding, not a uniform: lavapipe specialises a shader on the values of uniforms
-// that steer its control flow (n_sub, parity, ...), compiling a new variant of the kernel
-// for each new combination.
-@group(0) @binding(0) var<storage, read> step_params: StepParams;
+@group(0) @binding(0) var<uniform> step_params: StepParams;

@@ -123,21 +123,6 @@ fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
-/// The per-block step parameters: a read-only storage binding with a dynamic offset (see
-/// `shaders/shared/step.wgsl` for why not a uniform).
-fn step_binding() -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding: 0,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only: true },
-            has_dynamic_offset: true,
-            min_binding_size: wgpu::BufferSize::new(std::mem::size_of::<StepParams>() as u64),
-        },
-        count: None,
-    }
-}
-
 fn uniform(binding: u32, dynamic: bool, size: u64) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
@@ -328,7 +313,7 @@ impl GpuEngine {
         let step_params = zeroed(
             "spikeflow.step_params",
             u64::from(layout.steps) * STEP_PARAMS_STRIDE,
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         let ring = zeroed("spikeflow.ring", bytes_of(ring_len), usage_rw);
         let mut spike_init = vec![0u32; spike_words(&layout)];
@@ -347,7 +332,7 @@ impl GpuEngine {
         let global_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.layout.global"),
             entries: &[
-                step_binding(),
+                uniform(0, true, std::mem::size_of::<StepParams>() as u64),
                 storage(1, false),
                 storage(2, false),
                 storage(3, false),
@@ -372,7 +357,7 @@ impl GpuEngine {
         let propagate_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.layout.propagate"),
             entries: &[
-                step_binding(),
+                uniform(0, true, std::mem::size_of::<StepParams>() as u64),
                 uniform(1, false, std::mem::size_of::<NetInfo>() as u64),
                 storage(2, true),
                 storage(3, true),

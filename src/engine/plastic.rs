@@ -88,7 +88,10 @@ impl GpuPlastic {
         // One explicit layout per kernel: bindings 0 and 1 are the step parameters (dynamic
         // offset) and the PlasticInfo, then the kernel's buffers as (read_only, buffer).
         let kernel = |name: &'static str, buffers: &[(bool, &wgpu::Buffer)]| -> Result<Kernel, EngineError> {
-            let mut entries = vec![super::step_binding(), uniform(1, false, std::mem::size_of::<PlasticInfo>() as u64)];
+            let mut entries = vec![
+                uniform(0, true, std::mem::size_of::<StepParams>() as u64),
+                uniform(1, false, std::mem::size_of::<PlasticInfo>() as u64),
+            ];
             entries.extend(buffers.iter().enumerate().map(|(k, (read_only, _))| storage(k as u32 + 2, *read_only)));
             let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some(&format!("spikeflow.layout.{name}")),
