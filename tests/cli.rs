@@ -68,8 +68,9 @@ fn run_writes_results_that_read_back_the_same_on_both_back_ends() {
 
 #[test]
 fn bad_input_exits_with_code_2_and_names_the_field() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["run", "zoo:no_such_model"], "unknown zoo model"),
+        (&["run", "zoo:coba", "--csr-assembly", "somewhere"], "somewhere"),
         (&["run", "zoo:coba", "--set", "exc.tau_m=-3", "--duration", "10", "--backend", "cpu"], "tau_m"),
         (&["run", "zoo:coba", "--set", "nobody.tau_m=3", "--backend", "cpu"], "nobody"),
         (&["run", "/no/such/file.toml"], "/no/such/file.toml"),
@@ -80,6 +81,43 @@ fn bad_input_exits_with_code_2_and_names_the_field() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
         assert!(text(&o).contains(needle), "{args:?}: {}", text(&o));
         assert!(!text(&o).contains("panicked") && !text(&o).contains("RUST_BACKTRACE"), "{}", text(&o));
+    }
+}
+
+#[test]
+fn csr_assembly_on_the_command_line_gives_the_same_results() {
+    // The striatum model (FixedNumberPre and FixedProbability) with its CSR assembled by the
+    // construct kernel and by the host, on the GPU back end: the same spikes.
+    let files: Vec<ResultFile> = ["kernel", "host"]
+        .iter()
+        .map(|how| {
+            let dir = out_dir(&format!("assembly_{how}"));
+            let args = [
+                "run",
+                "zoo:striatum",
+                "--duration",
+                "200",
+                "--backend",
+                "gpu",
+                "--csr-assembly",
+                how,
+                "--no-plot",
+                "--out",
+                dir.to_str().unwrap(),
+            ];
+            let o = spikeflow(&args);
+            assert!(o.status.success(), "{how}: {}", text(&o));
+            assert_eq!(text(&o).contains("CSR by the construct kernel"), *how == "kernel", "{how}: {}", text(&o));
+            let file = ResultFile::open(&dir.join("striatum.h5")).unwrap();
+            let _ = std::fs::remove_dir_all(&dir);
+            file
+        })
+        .collect();
+    let spikes: usize = files[0].populations.iter().map(|p| p.spike_times_ms.len()).sum();
+    assert!(spikes > 100, "{spikes} spikes");
+    for (k, h) in files[0].populations.iter().zip(&files[1].populations) {
+        assert_eq!(k.spike_neurons, h.spike_neurons, "{}", k.label);
+        assert_eq!(k.spike_times_ms, h.spike_times_ms, "{}", k.label);
     }
 }
 

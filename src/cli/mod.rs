@@ -315,7 +315,8 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let (neurons, synapses) = sim.size()?;
     let duration = model.simulation().duration;
     println!("spikeflow {} — {} on {}", env!("CARGO_PKG_VERSION"), model.name(), sim.adapter_name());
-    println!("  {neurons} neurons, {synapses} synapses, dt {} ms, seed {}; built in {build_s:.2} s", sim.dt(), sim.seed());
+    let by_kernel = if sim.network().is_some_and(|n| n.kernel_assembled) { " (CSR by the construct kernel)" } else { "" };
+    println!("  {neurons} neurons, {synapses} synapses, dt {} ms, seed {}; built in {build_s:.2} s{by_kernel}", sim.dt(), sim.seed());
 
     std::fs::create_dir_all(&args.out).map_err(|e| Failure::Runtime(format!("cannot create {}: {e}", args.out.display())))?;
     let stem = file_stem(model.name());

@@ -334,7 +334,8 @@ impl ConstructRunner for GpuRunner {
         let mut data = read_back(&self.ctx, encoder, &sources).map_err(|e| e.to_string())?.into_iter();
         let mut all = Vec::with_capacity(cs.len());
         for (c, batches) in cs.iter().zip(&batches) {
-            let mut counts = if counts_rows(c) { vec![0u32; c.np as usize] } else { Vec::with_capacity((c.item_end - c.item_begin) as usize) };
+            let mut counts =
+                if counts_rows(c) { vec![0u32; c.np as usize] } else { Vec::with_capacity((c.item_end - c.item_begin) as usize) };
             for _ in batches {
                 let part: Vec<u32> = data.next().map(|d| bytemuck::pod_collect_to_vec(&d)).unwrap_or_default();
                 if counts_rows(c) {

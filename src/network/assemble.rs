@@ -122,7 +122,8 @@ pub(crate) fn plan_network(
     let mut counted = runner.count_all(&count_jobs).map_err(device)?.into_iter();
     let mut rows = Vec::with_capacity(plans.len());
     for (p, ..) in &plans {
-        let this = if count_pass(p).is_some() { Some(counted.next().ok_or_else(|| device("a count pass is missing".into()))?) } else { None };
+        let this =
+            if count_pass(p).is_some() { Some(counted.next().ok_or_else(|| device("a count pass is missing".into()))?) } else { None };
         let (c, row_counts) = rows_of(p, this);
         let (offsets, synapses) = row_offsets(&row_counts).map_err(device)?;
         rows.push((c, row_counts, offsets, synapses));
@@ -137,11 +138,7 @@ pub(crate) fn plan_network(
         .filter(|(c, _, _, m)| needs_stats(c, *m))
         .map(|(c, row_counts, offsets, _)| {
             let by_item = matches!(c.kind, CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST);
-            StatsJob {
-                params: *c,
-                offsets: if by_item { &[] } else { offsets },
-                counts: if by_item { &[] } else { row_counts },
-            }
+            StatsJob { params: *c, offsets: if by_item { &[] } else { offsets }, counts: if by_item { &[] } else { row_counts } }
         })
         .collect();
     let mut stats_out = runner.stats_all(&jobs).map_err(device)?.into_iter();
