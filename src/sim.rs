@@ -281,8 +281,9 @@ pub struct Simulation {
 /// (the `construct` kernel on the GPU back end, its host mirror on the CPU one), `assemble_s`
 /// the rest of the network build on the host (fixed-point scales, the CSR, tables),
 /// `backend_s` creating the back end (on the GPU: buffers, uploads, pipelines). With kernel
-/// assembly (`CsrAssembly`) `draw_s` is the count and stats passes and `backend_s` includes
-/// the CSR pass that writes the synapses.
+/// assembly (`CsrAssembly`) `draw_s` is the count and stats passes (and the construct
+/// kernel's compilation, on first use) and `backend_s` includes the CSR pass that writes the
+/// synapses, waited for. Creating the GPU context (`SimulationBuilder::build`) is not a phase.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BuildPhases {
     /// Drawing the projections, s.
@@ -291,6 +292,14 @@ pub struct BuildPhases {
     pub assemble_s: f64,
     /// Creating the back end, s.
     pub backend_s: f64,
+    /// Of `backend_s`: creating the engine's pipelines (0 on the CPU back end; drivers that
+    /// compile at first dispatch, such as lavapipe, compile in the first run instead).
+    #[serde(default)]
+    pub pipelines_s: f64,
+    /// Of `backend_s`: the CSR passes of kernel assembly on the device, until finished (0
+    /// without them, and on the CPU back end, where the mirror runs in `assemble_s`).
+    #[serde(default)]
+    pub csr_s: f64,
 }
 
 impl Simulation {
@@ -761,16 +770,25 @@ impl Simulation {
         let max_bytes: u64 = 64 << 20;
         let layout = ChunkLayout::new(&net, self.steps_per_submission, max_bytes, self.max_steps_per_dispatch);
         let network_s = t0.elapsed().as_secs_f64();
+        let (mut pipelines_s, mut csr_s) = (0.0, 0.0);
         let engine: Box<dyn Engine> = match self.backend {
             Backend::Cpu => Box::new(CpuEngine::new(&net, layout.clone())),
             Backend::Gpu => {
                 let ctx = self.gpu.clone().ok_or_else(|| invalid("run", "no GPU context"))?;
-                Box::new(GpuEngine::new(ctx, &net, layout.clone())?)
+                let engine = GpuEngine::new(ctx, &net, layout.clone())?;
+                (pipelines_s, csr_s) = engine.build_times;
+                Box::new(engine)
             }
         };
         let recorder = Recorder::new(&net);
         let total_s = t0.elapsed().as_secs_f64();
-        self.build_phases = Some(BuildPhases { draw_s: net.draw_s, assemble_s: network_s - net.draw_s, backend_s: total_s - network_s });
+        self.build_phases = Some(BuildPhases {
+            draw_s: net.draw_s,
+            assemble_s: network_s - net.draw_s,
+            backend_s: total_s - network_s,
+            pipelines_s,
+            csr_s,
+        });
         self.running = Some(Running { net, engine, layout, recorder, step: 0 });
         Ok(total_s)
     }

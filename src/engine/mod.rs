@@ -233,6 +233,9 @@ pub fn gpu_schedule(net: &BuiltNetwork) -> Vec<Stage> {
 
 /// Runs a built network's kernels on a wgpu device.
 pub(crate) struct GpuEngine {
+    /// Seconds its creation spent compiling pipelines, and in the CSR passes of kernel
+    /// assembly (submitted and finished on the device).
+    pub build_times: (f64, f64),
     ctx: GpuContext,
     layout: ChunkLayout,
     schedule: Vec<Stage>,
@@ -382,6 +385,7 @@ impl GpuEngine {
         });
 
         // Pipelines: one per kernel the network uses.
+        let t_pipelines = std::time::Instant::now();
         let mut pipelines = HashMap::new();
         let mut make = |name: &'static str, layout: &wgpu::PipelineLayout| -> Result<(), EngineError> {
             if !pipelines.contains_key(name) {
@@ -395,6 +399,8 @@ impl GpuEngine {
         if net.n_static_synapses() > 0 {
             make("propagate", &propagate_pipeline_layout)?;
         }
+        let pipelines_s = t_pipelines.elapsed().as_secs_f64();
+        let mut csr_s = 0.0;
         let global_bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("spikeflow.bind.global"),
             layout: &global_layout,
@@ -463,6 +469,7 @@ impl GpuEngine {
                 syn_buffers.push(SynBuffer { buffer, base, len });
             }
             if pending {
+                let t_csr = std::time::Instant::now();
                 let runner = construct::GpuRunner::new(&ctx)?;
                 let targets: Vec<construct::CsrBuffer<'_>> = syn_buffers
                     .iter()
@@ -478,6 +485,11 @@ impl GpuEngine {
                 for fill in &net.csr_fills {
                     runner.fill_csr(fill, &targets)?;
                 }
+                // The build is done when the synapses are written (and any device error is
+                // reported by the build, not by the first run).
+                device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| EngineError::Gpu(e.to_string()))?;
+                ctx.take_error()?;
+                csr_s = t_csr.elapsed().as_secs_f64();
             }
             let syn = |k: usize| syn_buffers.get(k).unwrap_or(&syn_buffers[0]).buffer.as_entire_binding();
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -574,6 +586,7 @@ impl GpuEngine {
         }
         ctx.take_error()?;
         Ok(Self {
+            build_times: (pipelines_s, csr_s),
             schedule: gpu_schedule(net),
             parity: 0,
             ctx,
