@@ -85,11 +85,10 @@ impl GpuRunner {
         self
     }
 
-    /// One dispatch over `c`'s items with outputs of `m` synapses (fill mode; `counts` are the
-    /// items' counts where the kind needs them); returns (counts, outputs).
-    fn dispatch(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32], m: usize) -> Result<(Vec<u32>, ConstructOut), EngineError> {
+    /// One fill-mode dispatch over `c`'s items with outputs of `m` synapses (`counts` are the
+    /// items' counts where the kind needs them).
+    fn dispatch(&self, c: &ConstructParams, offsets: &[u32], counts: &[u32], m: usize) -> Result<ConstructOut, EngineError> {
         let device = &self.ctx.device;
-        let items = (c.item_end - c.item_begin) as usize;
         let out = |label: &str, len: usize| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -98,42 +97,26 @@ impl GpuRunner {
                 mapped_at_creation: false,
             })
         };
-        let count_mode = c.mode == CONSTRUCT_MODE_COUNT;
         let offsets_buf = self.buffer("spikeflow.construct.offsets", offsets);
-        // Count mode: one count per item, or per row; zeroed at creation.
-        let n_counts = if counts_rows(c) { c.np as usize } else { items };
-        let counts =
-            if count_mode { out("spikeflow.construct.counts", n_counts) } else { self.buffer("spikeflow.construct.counts", counts) };
-        let m_out = if count_mode { 0 } else { m };
-        let pre = out("spikeflow.construct.pre", m_out);
-        let post = out("spikeflow.construct.post", m_out);
-        let w = out("spikeflow.construct.w", if c.w_kind == DIST_NONE { 0 } else { m_out });
-        let d = out("spikeflow.construct.d", if c.d_kind == DIST_NONE { 0 } else { m_out });
+        let counts = self.buffer("spikeflow.construct.counts", counts);
+        let (wl, dl) = (if c.w_kind == DIST_NONE { 0 } else { m }, if c.d_kind == DIST_NONE { 0 } else { m });
+        let (pre, post) = (out("spikeflow.construct.pre", m), out("spikeflow.construct.post", m));
+        let (w, d) = (out("spikeflow.construct.w", wl), out("spikeflow.construct.d", dl));
         let dummy = out("spikeflow.construct.unused", 0);
-        let scratch = self.scratch(c, items);
+        let scratch = self.scratch(c, (c.item_end - c.item_begin) as usize);
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct") });
         self.record(&mut encoder, c, [&offsets_buf, &counts, &pre, &post, &w, &d, &dummy, &scratch]);
         let b = |len: usize| len as u64 * 4;
-        let data = if count_mode {
-            read_back(&self.ctx, encoder, &[(&counts, 0, b(n_counts))])?
-        } else {
-            let wl = if c.w_kind == DIST_NONE { 0 } else { m };
-            let dl = if c.d_kind == DIST_NONE { 0 } else { m };
-            read_back(&self.ctx, encoder, &[(&pre, 0, b(m)), (&post, 0, b(m)), (&w, 0, b(wl)), (&d, 0, b(dl))])?
-        };
+        let data = read_back(&self.ctx, encoder, &[(&pre, 0, b(m)), (&post, 0, b(m)), (&w, 0, b(wl)), (&d, 0, b(dl))])?;
         let u = |v: &Vec<u8>| -> Vec<u32> { bytemuck::pod_collect_to_vec(v) };
-        let f = |v: &Vec<u8>, len: usize| -> Vec<f32> {
+        let f = |v: &Vec<u8>| -> Vec<f32> {
             if v.is_empty() {
-                vec![0.0; len]
+                vec![0.0; m]
             } else {
                 bytemuck::pod_collect_to_vec(v)
             }
         };
-        if count_mode {
-            Ok((u(&data[0]), ConstructOut::default()))
-        } else {
-            Ok((Vec::new(), ConstructOut { pre: u(&data[0]), post: u(&data[1]), w: f(&data[2], m), d: f(&data[3], m), stats: Vec::new() }))
-        }
+        Ok(ConstructOut { pre: u(&data[0]), post: u(&data[1]), w: f(&data[2]), d: f(&data[3]), stats: Vec::new() })
     }
 
     /// The bind group of one dispatch: `params` at binding 0, `buffers` at bindings 1–8.
@@ -181,6 +164,14 @@ impl GpuRunner {
     fn scratch_batches(&self, c: &ConstructParams, a: u32, b: u32) -> Result<Vec<(u32, u32)>, EngineError> {
         let max_items = self.max_scratch_items(c)?;
         Ok((a..b).step_by(max_items as usize).map(|x| (x, (x + max_items).min(b))).collect())
+    }
+
+    /// Each dispatch's item batches, and one scratch binding that fits the largest of them
+    /// (shared by all: dispatches in one submission run one after the other).
+    fn batches_and_scratch(&self, cs: &[ConstructParams]) -> Result<(Vec<Batches>, wgpu::Buffer), EngineError> {
+        let batches = cs.iter().map(|c| self.scratch_batches(c, c.item_begin, c.item_end)).collect::<Result<Vec<_>, _>>()?;
+        let words = cs.iter().zip(&batches).map(|(c, b)| table_words(c) * b.first().map_or(0, |&(x, y)| (y - x) as usize)).max();
+        Ok((batches, self.scratch_words(words.unwrap_or(0))))
     }
 
     /// Most items of one dispatch of `c`: `MAX_GROUPS` workgroups, and hash sets within one
@@ -305,16 +296,9 @@ impl ConstructRunner for GpuRunner {
     }
 
     fn count_all(&self, cs: &[ConstructParams]) -> Result<Vec<Vec<u32>>, String> {
-        // Every dispatch in one submission (one hash-set scratch shared by all: the passes
-        // run one after the other), every count read back at once.
+        // Every dispatch in one submission, every count read back at once.
         let cs: Vec<ConstructParams> = cs.iter().map(|c| ConstructParams { mode: CONSTRUCT_MODE_COUNT, ..*c }).collect();
-        let batches = cs
-            .iter()
-            .map(|c| self.scratch_batches(c, c.item_begin, c.item_end))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
-        let scratch_words = cs.iter().zip(&batches).map(|(c, b)| table_words(c) * b.first().map_or(0, |&(x, y)| (y - x) as usize)).max();
-        let scratch = self.scratch_words(scratch_words.unwrap_or(0));
+        let (batches, scratch) = self.batches_and_scratch(&cs).map_err(|e| e.to_string())?;
         let dummy = self.buffer("spikeflow.construct.unused", &[]);
         let no_offsets = self.buffer("spikeflow.construct.offsets", &[]);
         let mut encoder =
@@ -352,13 +336,7 @@ impl ConstructRunner for GpuRunner {
     fn stats_all(&self, jobs: &[StatsJob<'_>]) -> Result<Vec<Vec<u32>>, String> {
         // Every dispatch in one submission, each job's stats words read back at once.
         let cs: Vec<ConstructParams> = jobs.iter().map(|j| ConstructParams { mode: CONSTRUCT_MODE_STATS, ..j.params }).collect();
-        let batches = cs
-            .iter()
-            .map(|c| self.scratch_batches(c, c.item_begin, c.item_end))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
-        let scratch_words = cs.iter().zip(&batches).map(|(c, b)| table_words(c) * b.first().map_or(0, |&(x, y)| (y - x) as usize)).max();
-        let scratch = self.scratch_words(scratch_words.unwrap_or(0));
+        let (batches, scratch) = self.batches_and_scratch(&cs).map_err(|e| e.to_string())?;
         let dummy = self.buffer("spikeflow.construct.unused", &[]);
         let mut encoder =
             self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct.stats") });
@@ -387,7 +365,7 @@ impl ConstructRunner for GpuRunner {
             let (first, len) = slots(c, offsets, la, lb, m);
             let (offs, cnts) = batch_tables(offsets, counts, la, lb, first);
             let cc = ConstructParams { item_begin: a, item_end: b, mode: CONSTRUCT_MODE_FILL, ..*c };
-            let (_, part) = self.dispatch(&cc, &offs, &cnts, len).map_err(|e| e.to_string())?;
+            let part = self.dispatch(&cc, &offs, &cnts, len).map_err(|e| e.to_string())?;
             out.pre.extend(part.pre);
             out.post.extend(part.post);
             out.w.extend(part.w);
@@ -396,6 +374,9 @@ impl ConstructRunner for GpuRunner {
         Ok(out)
     }
 }
+
+/// Item ranges of one dispatch's batches.
+type Batches = Vec<(u32, u32)>;
 
 /// Whether count mode counts per presynaptic row (`np` counts) rather than per item.
 fn counts_rows(c: &ConstructParams) -> bool {
