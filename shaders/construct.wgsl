@@ -63,6 +63,10 @@ const DIST_EXPONENTIAL: u32 = 5u;
 const DIST_UNIFORM_INT: u32 = 6u;
 const DIST_LOGNORMAL: u32 = 7u;
 const STREAM_CONSTRUCT: u32 = 0x03000000u;
+// The pipeline's connector and mode (cp.kind and cp.mode of its dispatches): each (kind, mode)
+// pair is its own pipeline, so a dispatch carries only the code it runs.
+override KIND: u32 = 0u;
+override MODE: u32 = 0u;
 const PURPOSE_CONNECT: u32 = 0x81u;
 const PURPOSE_WEIGHT: u32 = 0x82u;
 const PURPOSE_DELAY: u32 = 0x83u;
@@ -267,7 +271,7 @@ fn delay_steps(d: f32) -> u32 {
 // Each synapse once: its weight and delay drawn here (one copy of the samplers per call site
 // keeps the compiled kernel small), then written as the mode asks.
 fn emit(item: u32, r: u32, pre: u32, post: u32, slot: u32) {
-    if (cp.mode == CONSTRUCT_MODE_COUNT) {
+    if (MODE == CONSTRUCT_MODE_COUNT) {
         return;
     }
     var w = 0.0;
@@ -278,7 +282,7 @@ fn emit(item: u32, r: u32, pre: u32, post: u32, slot: u32) {
     if (cp.d_kind != DIST_NONE) {
         d = sample(cp.d_kind, cp.d_p, PURPOSE_DELAY, item, r);
     }
-    switch cp.mode {
+    switch MODE {
         case CONSTRUCT_MODE_FILL: {
             out_pre[slot] = pre;
             out_post[slot] = post;
@@ -330,7 +334,7 @@ fn fixed_probability(item: u32, local: u32) {
     var words = words_new(item, 0u, PURPOSE_CONNECT);
     let skip = self_in(i32(item) + cp.self_delta, cp.nq);
     var base = 0u;
-    if (cp.mode != CONSTRUCT_MODE_COUNT) {
+    if (MODE != CONSTRUCT_MODE_COUNT) {
         base = offsets[local];
     }
     var r = 0u;
@@ -356,7 +360,7 @@ fn fixed_probability(item: u32, local: u32) {
         }
         j = j + 1u;
     }
-    if (cp.mode == CONSTRUCT_MODE_COUNT) {
+    if (MODE == CONSTRUCT_MODE_COUNT) {
         atomicStore(&counts[local], r);
     }
 }
@@ -386,7 +390,7 @@ fn table_insert(table: u32, size: u32, k: u32) -> bool {
 
 fn fixed_number(item: u32, local: u32) {
     var words = words_new(item, 0u, PURPOSE_CONNECT);
-    let by_post = cp.kind == CONSTRUCT_FIXED_NUMBER_PRE;
+    let by_post = KIND == CONSTRUCT_FIXED_NUMBER_PRE;
     var size = cp.nq;
     var partner_self = i32(item) + cp.self_delta;
     if (by_post) {
@@ -397,9 +401,9 @@ fn fixed_number(item: u32, local: u32) {
     let m = size - select(0u, 1u, skip != 0xFFFFFFFFu);
     // Fill mode: n slots per item; CSR mode (FixedNumberPost): the row's first slot.
     var base = 0u;
-    if (cp.mode == CONSTRUCT_MODE_FILL) {
+    if (MODE == CONSTRUCT_MODE_FILL) {
         base = local * cp.n;
-    } else if (cp.mode == CONSTRUCT_MODE_CSR) {
+    } else if (MODE == CONSTRUCT_MODE_CSR) {
         base = offsets[local];
     }
     let t_size = table_size();
@@ -425,9 +429,9 @@ fn fixed_number(item: u32, local: u32) {
         let partner = candidate(k, skip);
         let pre = select(item, partner, by_post);
         let post = select(partner, item, by_post);
-        if (by_post && cp.mode == CONSTRUCT_MODE_COUNT) {
+        if (by_post && MODE == CONSTRUCT_MODE_COUNT) {
             atomicAdd(&counts[pre], 1u);
-        } else if (by_post && cp.mode == CONSTRUCT_MODE_KEYS) {
+        } else if (by_post && MODE == CONSTRUCT_MODE_KEYS) {
             // The synapse's key at the next free slot of its row, if the row is in this buffer.
             if (pre >= cp.row_begin && pre < cp.row_end) {
                 let row = pre - cp.row_begin;
@@ -489,7 +493,7 @@ fn fixed_number_pre_row(item: u32, local: u32) {
 // uniformly among its allowed ones. Together: n independent uniform allowed (pre, post) pairs,
 // grouped by row.
 fn fixed_total_number(item: u32, local: u32) {
-    if (cp.mode == CONSTRUCT_MODE_COUNT) {
+    if (MODE == CONSTRUCT_MODE_COUNT) {
         var words = words_new(item, 0u, PURPOSE_CONNECT);
         loop {
             let i = words_below(&words, cp.np);
@@ -519,12 +523,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     if (item >= cp.item_end) {
         return;
     }
-    switch cp.kind {
+    switch KIND {
         case CONSTRUCT_FIXED_PROBABILITY: {
             fixed_probability(item, local);
         }
         case CONSTRUCT_FIXED_NUMBER_PRE, CONSTRUCT_FIXED_NUMBER_POST: {
-            if (cp.kind == CONSTRUCT_FIXED_NUMBER_PRE && cp.mode == CONSTRUCT_MODE_CSR) {
+            if (KIND == CONSTRUCT_FIXED_NUMBER_PRE && MODE == CONSTRUCT_MODE_CSR) {
                 fixed_number_pre_row(item, local);
             } else {
                 fixed_number(item, local);
@@ -535,7 +539,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
         }
         default: {}
     }
-    if (cp.mode == CONSTRUCT_MODE_STATS && range_lo.x <= range_hi.x) {
+    if (MODE == CONSTRUCT_MODE_STATS && range_lo.x <= range_hi.x) {
         if (cp.w_kind != DIST_NONE) {
             atomicMin(&stats[0], range_lo.x);
             atomicMax(&stats[1], range_hi.x);

@@ -28,11 +28,21 @@ pub struct CsrBuffer<'a> {
     pub row_end: u32,
 }
 
-/// The `construct` pipeline on a device.
+/// The `construct` kernel on one device: its layouts and module, and one pipeline per
+/// (connector, mode) used so far — `KIND` and `MODE` are the shader's override constants, so
+/// each pipeline holds only the code its dispatches run (compiled faster, fewer registers).
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    layout: wgpu::BindGroupLayout,
+    pipeline_layout: wgpu::PipelineLayout,
+    module: wgpu::ShaderModule,
+    pipelines: std::sync::Mutex<std::collections::HashMap<(u32, u32), wgpu::ComputePipeline>>,
+}
+
+/// The `construct` pipelines on a device.
 pub struct GpuRunner {
     ctx: GpuContext,
-    layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::ComputePipeline,
+    compiled: std::sync::Arc<Compiled>,
     /// Most synapses of one batch (each output array within one binding).
     max_batch: usize,
 }
@@ -40,20 +50,20 @@ pub struct GpuRunner {
 impl GpuRunner {
     /// The kernel on `ctx`'s device (compiled on first use there).
     pub fn new(ctx: &GpuContext) -> Result<Self, EngineError> {
-        let (layout, pipeline) = match ctx.construct.get() {
+        let compiled = match ctx.construct.get() {
             Some(compiled) => compiled.clone(),
             None => {
-                let compiled = Self::compile(ctx)?;
+                let compiled = std::sync::Arc::new(Self::compile(ctx)?);
                 ctx.construct.get_or_init(|| compiled).clone()
             }
         };
         let limit = ctx.limits.max_storage_buffer_binding_size as usize;
         let max_batch = (limit / 4).min(1 << 24);
-        Ok(Self { ctx: ctx.clone(), layout, pipeline, max_batch })
+        Ok(Self { ctx: ctx.clone(), compiled, max_batch })
     }
 
-    /// The kernel's bind group layout and pipeline.
-    fn compile(ctx: &GpuContext) -> Result<(wgpu::BindGroupLayout, wgpu::ComputePipeline), EngineError> {
+    /// The kernel's bind group layout and module (pipelines come per dispatch kind).
+    fn compile(ctx: &GpuContext) -> Result<Compiled, EngineError> {
         let device = &ctx.device;
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("spikeflow.construct.layout"),
@@ -74,9 +84,34 @@ impl GpuRunner {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = super::create_pipeline(device, "construct", &pl)?;
+        let src = crate::shaders::source("construct").map_err(|e| EngineError::Gpu(e.to_string()))?;
+        let module = device
+            .create_shader_module(wgpu::ShaderModuleDescriptor { label: Some("construct"), source: wgpu::ShaderSource::Wgsl(src.into()) });
         ctx.take_error()?;
-        Ok((layout, pipeline))
+        Ok(Compiled { layout, pipeline_layout: pl, module, pipelines: Default::default() })
+    }
+
+    /// The pipeline of connector `kind` in `mode`, compiled on first use on this device.
+    fn pipeline(&self, kind: u32, mode: u32) -> Result<wgpu::ComputePipeline, EngineError> {
+        let c = &self.compiled;
+        let mut pipelines = c.pipelines.lock().map_err(|_| EngineError::Gpu("construct pipeline cache poisoned".into()))?;
+        if let Some(p) = pipelines.get(&(kind, mode)) {
+            return Ok(p.clone());
+        }
+        let p = self.ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(&format!("spikeflow.construct.{kind}.{mode}")),
+            layout: Some(&c.pipeline_layout),
+            module: &c.module,
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &[("KIND", f64::from(kind)), ("MODE", f64::from(mode))],
+                ..Default::default()
+            },
+            cache: None,
+        });
+        self.ctx.take_error()?;
+        pipelines.insert((kind, mode), p.clone());
+        Ok(p)
     }
 
     /// At most `synapses` per dispatch (tests use small batches to exercise the batching).
@@ -105,7 +140,7 @@ impl GpuRunner {
         let dummy = out("spikeflow.construct.unused", 0);
         let scratch = self.scratch(c, (c.item_end - c.item_begin) as usize);
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("spikeflow.construct") });
-        self.record(&mut encoder, c, [&offsets_buf, &counts, &pre, &post, &w, &d, &dummy, &scratch]);
+        self.record(&mut encoder, c, [&offsets_buf, &counts, &pre, &post, &w, &d, &dummy, &scratch])?;
         let b = |len: usize| len as u64 * 4;
         let data = read_back(&self.ctx, encoder, &[(&pre, 0, b(m)), (&post, 0, b(m)), (&w, 0, b(wl)), (&d, 0, b(dl))])?;
         let u = |v: &Vec<u8>| -> Vec<u32> { bytemuck::pod_collect_to_vec(v) };
@@ -127,7 +162,7 @@ impl GpuRunner {
         );
         self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("spikeflow.construct.bind_group"),
-            layout: &self.layout,
+            layout: &self.compiled.layout,
             entries: &entries,
         })
     }
@@ -193,7 +228,8 @@ impl GpuRunner {
     }
 
     /// Records one dispatch of `c` (its items) with `buffers` at bindings 1–8.
-    fn record(&self, encoder: &mut wgpu::CommandEncoder, c: &ConstructParams, buffers: [&wgpu::Buffer; 8]) {
+    fn record(&self, encoder: &mut wgpu::CommandEncoder, c: &ConstructParams, buffers: [&wgpu::Buffer; 8]) -> Result<(), EngineError> {
+        let pipeline = self.pipeline(c.kind, c.mode)?;
         let params = self.ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("spikeflow.construct.params"),
             contents: bytemuck::bytes_of(c),
@@ -202,9 +238,10 @@ impl GpuRunner {
         let bind_group = self.bind_group(&params, buffers);
         let mut pass =
             encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("spikeflow.construct"), timestamp_writes: None });
-        pass.set_pipeline(&self.pipeline);
+        pass.set_pipeline(&pipeline);
         pass.set_bind_group(0, &bind_group, &[]);
         pass.dispatch_workgroups((c.item_end - c.item_begin).div_ceil(WORKGROUP_SIZE), 1, 1);
+        Ok(())
     }
 
     /// The CSR pass of `fill` into the engine's synapse buffers: each buffer holds the rows
@@ -237,7 +274,7 @@ impl GpuRunner {
                 let scratch = self.scratch(&keys, batches.first().map_or(0, |&(x, y)| (y - x) as usize));
                 for (x, y) in batches {
                     let c = ConstructParams { item_begin: x, item_end: y, ..keys };
-                    self.record(&mut encoder, &c, [&offsets, &cursors, buf.buffer, &thresholds, &dummy, &dummy, &dummy, &scratch]);
+                    self.record(&mut encoder, &c, [&offsets, &cursors, buf.buffer, &thresholds, &dummy, &dummy, &dummy, &scratch])?;
                 }
             }
             let rows = ConstructParams { mode: CONSTRUCT_MODE_CSR, ..here };
@@ -251,7 +288,7 @@ impl GpuRunner {
                 let offsets = self.buffer("spikeflow.construct.offsets", &fill.offsets[la..lb]);
                 let counts = self.buffer("spikeflow.construct.counts", &fill.counts[la..lb]);
                 let c = ConstructParams { item_begin: x, item_end: y, ..rows };
-                self.record(&mut encoder, &c, [&offsets, &counts, buf.buffer, &thresholds, &dummy, &dummy, &dummy, &scratch]);
+                self.record(&mut encoder, &c, [&offsets, &counts, buf.buffer, &thresholds, &dummy, &dummy, &dummy, &scratch])?;
             }
         }
         self.ctx.queue.submit([encoder.finish()]);
@@ -310,7 +347,8 @@ impl ConstructRunner for GpuRunner {
                 let len = if counts_rows(c) { c.np as usize } else { (b - a) as usize };
                 let counts = self.buffer("spikeflow.construct.counts", &vec![0; len]);
                 let cc = ConstructParams { item_begin: a, item_end: b, ..*c };
-                self.record(&mut encoder, &cc, [&no_offsets, &counts, &dummy, &dummy, &dummy, &dummy, &dummy, &scratch]);
+                self.record(&mut encoder, &cc, [&no_offsets, &counts, &dummy, &dummy, &dummy, &dummy, &dummy, &scratch])
+                    .map_err(|e| e.to_string())?;
                 outputs.push((counts, len));
             }
         }
@@ -349,7 +387,8 @@ impl ConstructRunner for GpuRunner {
                 let (offs, cnts) = batch_tables(job.offsets, job.counts, la, lb, 0);
                 let (offs, cnts) = (self.buffer("spikeflow.construct.offsets", &offs), self.buffer("spikeflow.construct.counts", &cnts));
                 let cc = ConstructParams { item_begin: a, item_end: b, ..*c };
-                self.record(&mut encoder, &cc, [&offs, &cnts, &dummy, &dummy, &dummy, &dummy, &stats, &scratch]);
+                self.record(&mut encoder, &cc, [&offs, &cnts, &dummy, &dummy, &dummy, &dummy, &stats, &scratch])
+                    .map_err(|e| e.to_string())?;
             }
             outputs.push((stats, words.len()));
         }

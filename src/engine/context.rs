@@ -16,9 +16,9 @@ pub struct GpuContext {
     /// The limits the device was created with.
     pub limits: wgpu::Limits,
     errors: Arc<Mutex<Vec<String>>>,
-    /// The `construct` kernel's layout and pipeline, compiled once per device (the build and
-    /// the engine both use it; on llvmpipe it takes a second or two).
-    pub(crate) construct: Arc<OnceLock<(wgpu::BindGroupLayout, wgpu::ComputePipeline)>>,
+    /// The `construct` kernel's layout, module and pipelines, compiled once per device (the
+    /// build and the engine both use them).
+    pub(crate) construct: Arc<OnceLock<Arc<super::construct::Compiled>>>,
 }
 
 impl GpuContext {
