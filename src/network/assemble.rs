@@ -18,8 +18,8 @@
 //! A row's synapses come from one thread in draw order (FixedNumberPre: below), so the CSR is
 //! the one host assembly builds, bit for bit (tests/assembly.rs). Delays become steps through
 //! a table of f32 thresholds (`delay_thresholds`), so the kernel's `round(d / dt)` in f64 is
-//! exact without f64 on the device. The per-synapse lists `connections()` and `set_weights` use are decoded
-//! from the CSR when first needed ([`CsrRows`]).
+//! exact without f64 on the device. The per-synapse lists `connections()` and `set_weights`
+//! use are decoded from the CSR when first needed ([`CsrRows`]).
 //!
 //! FixedNumberPre draws by target, so a row's synapses come from many threads: its CSR pass is
 //! a keys pass (each synapse's key, target · n + draw index, at a free slot of its row by an
@@ -121,11 +121,13 @@ pub(crate) fn plan_network(
     let count_jobs: Vec<ConstructParams> = plans.iter().filter_map(|(p, ..)| count_pass(p)).collect();
     let mut counted = runner.count_all(&count_jobs).map_err(device)?.into_iter();
     let mut rows = Vec::with_capacity(plans.len());
-    for (p, ..) in &plans {
+    for (ji, (p, ..)) in plans.iter().enumerate() {
         let this =
             if count_pass(p).is_some() { Some(counted.next().ok_or_else(|| device("a count pass is missing".into()))?) } else { None };
         let (c, row_counts) = rows_of(p, this);
-        let (offsets, synapses) = row_offsets(&row_counts).map_err(device)?;
+        let label = &spec.projections[ji].1;
+        let (offsets, synapses) =
+            row_offsets(&row_counts).map_err(|e| BuildError::invalid(format!("projection '{label}'.connector"), e))?;
         rows.push((c, row_counts, offsets, synapses));
     }
     // FixedNumberPre with a constant weight and delay has nothing to learn from a stats pass
