@@ -300,25 +300,55 @@ pub fn delay_thresholds(dt: f64, s_min: u32, s_max: u32) -> Vec<u32> {
         .collect()
 }
 
-/// The CSR passes on the host (the mirror of the kernel's) into one array laid out as the
-/// kernel's binding, `n` packed words then `n` fixed-point weights; returns the two halves.
-pub fn fill_on_host(fills: &[CsrFill], n: usize) -> (Vec<u32>, Vec<i32>) {
-    let mut csr = vec![0u32; 2 * n];
-    for fill in fills {
-        let c = ConstructParams { slot_base: 0, split_len: n as u32, ..fill.params };
-        let mut out = ConstructOut { pre: csr, post: fill.thresholds.clone(), ..Default::default() };
-        if c.kind == CONSTRUCT_FIXED_NUMBER_PRE {
-            // The keys pass over the targets (a cursor per row), then the rows sort them.
-            let keys = ConstructParams { mode: CONSTRUCT_MODE_KEYS, item_begin: 0, item_end: c.nq, row_begin: 0, row_end: c.np, ..c };
-            construct(&keys, &fill.offsets, &mut vec![0; c.np as usize], &mut out);
+/// The CSR passes on the host (the mirror of the kernel's): the packed words and fixed-point
+/// weights of the CSR laid out by `row_ptr`. Rows are split into one chunk per thread (about
+/// equal synapses each), each filled as the GPU fills one buffer of a split CSR.
+pub fn fill_on_host(fills: &[CsrFill], row_ptr: &[u32]) -> (Vec<u32>, Vec<i32>) {
+    let rows = row_ptr.len().saturating_sub(1);
+    let n = u64::from(row_ptr.last().copied().unwrap_or(0));
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, 16) as u64;
+    let mut bounds: Vec<usize> = (0..=threads).map(|k| row_ptr[..rows].partition_point(|&p| u64::from(p) < n * k / threads)).collect();
+    bounds[threads as usize] = rows;
+    bounds.dedup();
+    let parts = super::build::in_parallel(bounds.len() - 1, |k| {
+        let (ra, rb) = (bounds[k] as u32, bounds[k + 1] as u32);
+        let (base, len) = (row_ptr[ra as usize], row_ptr[rb as usize] - row_ptr[ra as usize]);
+        let mut buf = vec![0u32; 2 * len as usize];
+        for fill in fills {
+            fill_rows(fill, ra, rb, base, len, &mut buf);
         }
-        let rows = ConstructParams { item_begin: 0, item_end: c.np, ..c };
-        construct(&rows, &fill.offsets, &mut fill.counts.clone(), &mut out);
-        csr = out.pre;
+        buf
+    });
+    let (mut syn, mut weight) = (Vec::with_capacity(n as usize), Vec::with_capacity(n as usize));
+    for part in parts {
+        let len = part.len() / 2;
+        syn.extend_from_slice(&part[..len]);
+        weight.extend(part[len..].iter().map(|&w| w as i32));
     }
-    let weight = csr[n..].iter().map(|&w| w as i32).collect();
-    csr.truncate(n);
-    (csr, weight)
+    (syn, weight)
+}
+
+/// The CSR passes of `fill` into `buf`, the global rows `ra..rb` whose synapses are the slots
+/// `base..base + len` (`len` packed words, then `len` weights): the mirror of
+/// `GpuRunner::fill_csr` for one buffer.
+fn fill_rows(fill: &CsrFill, ra: u32, rb: u32, base: u32, len: u32, buf: &mut Vec<u32>) {
+    let np = fill.params.np;
+    let (a, b) = (ra.saturating_sub(fill.first_row).min(np) as usize, rb.saturating_sub(fill.first_row).min(np) as usize);
+    if fill.counts[a..b].iter().all(|&c| c == 0) {
+        return;
+    }
+    let here = ConstructParams { slot_base: base, split_len: len, ..fill.params };
+    let mut out = ConstructOut { pre: std::mem::take(buf), post: fill.thresholds.clone(), ..Default::default() };
+    let offsets = &fill.offsets[a..b];
+    if here.kind == CONSTRUCT_FIXED_NUMBER_PRE {
+        // The keys pass over every target (a cursor per row of this chunk), then the rows sort.
+        let keys =
+            ConstructParams { mode: CONSTRUCT_MODE_KEYS, item_begin: 0, item_end: here.nq, row_begin: a as u32, row_end: b as u32, ..here };
+        construct(&keys, offsets, &mut vec![0; b - a], &mut out);
+    }
+    let rows = ConstructParams { item_begin: a as u32, item_end: b as u32, ..here };
+    construct(&rows, offsets, &mut fill.counts[a..b].to_vec(), &mut out);
+    *buf = out.pre;
 }
 
 #[cfg(test)]

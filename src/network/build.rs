@@ -254,7 +254,7 @@ impl BuiltNetwork {
         if self.csr_fills.is_empty() {
             return;
         }
-        (self.syn, self.weight) = super::assemble::fill_on_host(&std::mem::take(&mut self.csr_fills), self.n_static_synapses());
+        (self.syn, self.weight) = super::assemble::fill_on_host(&std::mem::take(&mut self.csr_fills), &self.row_ptr);
     }
 
     /// Decodes kernel-assembled projections' per-synapse lists from the packed synapses `syn`.
