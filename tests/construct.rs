@@ -210,8 +210,7 @@ fn a_network_has_the_same_connections_on_both_back_ends() {
 fn gpu_kernel_and_host_mirror_count_the_same_stats() {
     // The count and stats passes of kernel assembly: synapses per row and per post position
     // and the weights' and delays' ranges, for every kernel-drawn case.
-    use spikeflow::abi::*;
-    use spikeflow::network::construct::{row_counts, row_offsets, ConstructRunner};
+    use spikeflow::network::construct::{row_counts, row_offsets, ConstructRunner, StatsJob};
     let ctx = gpu();
     let gpu_runner = GpuRunner::new(&ctx).expect("construct pipeline");
     let host = HostRunner::default();
@@ -224,11 +223,9 @@ fn gpu_kernel_and_host_mirror_count_the_same_stats() {
         let (_, gpu_rows) = row_counts(&p, &gpu_runner).unwrap();
         assert_eq!(rows, gpu_rows, "{conn:?}: row counts differ");
         let (offsets, m) = row_offsets(&rows).unwrap();
-        // FixedNumberPre/Post re-draw their items without the row tables.
-        let by_item = matches!(c.kind, CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST);
-        let (offs, cnts): (&[u32], &[u32]) = if by_item { (&[], &[]) } else { (&offsets, &rows) };
-        let a = host.stats(&c, offs, cnts).unwrap();
-        let b = gpu_runner.stats(&c, offs, cnts).unwrap();
+        let job = StatsJob::new(c, &offsets, &rows);
+        let a = host.stats(&c, job.offsets, job.counts).unwrap();
+        let b = gpu_runner.stats(&c, job.offsets, job.counts).unwrap();
         assert_eq!(a, b, "{conn:?}: stats differ");
         assert_eq!(a[4..].iter().map(|&k| u64::from(k)).sum::<u64>(), m, "{conn:?}: every synapse counted once");
         assert!(m > 0, "{conn:?}: no synapses");

@@ -315,7 +315,7 @@ fn construct_item(c: &ConstructParams, item: u32, offsets: &[u32], counts: &mut 
     let count_mode = c.mode == CONSTRUCT_MODE_COUNT;
     // The excluded self partner of this item, as a position in the partner view.
     let self_in = |partner: i64, size: u32| (c.no_self == 1 && partner >= 0 && partner < i64::from(size)).then_some(partner as u32);
-    let mut emit = |r: u32, pre: u32, post: u32, slot: usize| emit(c, item, r, pre, post, slot, out);
+    let mut emit_r = |r: u32, pre: u32, post: u32, slot: usize| emit(c, item, r, pre, post, slot, out);
     match c.kind {
         CONSTRUCT_FIXED_PROBABILITY => {
             let skip = self_in(i64::from(item) + i64::from(c.self_delta), c.nq);
@@ -336,7 +336,7 @@ fn construct_item(c: &ConstructParams, item: u32, offsets: &[u32], counts: &mut 
                     j += gi;
                 }
                 if skip != Some(j) {
-                    emit(r, item, j, base + r as usize);
+                    emit_r(r, item, j, base + r as usize);
                     r += 1;
                 }
                 j += 1;
@@ -370,7 +370,7 @@ fn construct_item(c: &ConstructParams, item: u32, offsets: &[u32], counts: &mut 
                             counts[row] += 1;
                         }
                     }
-                    _ => self::emit(c, item, r, pre, post, base + r as usize, out),
+                    _ => emit(c, item, r, pre, post, base + r as usize, out),
                 }
             };
             if c.replace == 1 {
@@ -411,7 +411,7 @@ fn construct_item(c: &ConstructParams, item: u32, offsets: &[u32], counts: &mut 
             let base = offsets[local] as usize;
             for r in 0..counts[local] {
                 let k = words.below(m);
-                emit(r, item, candidate(k, skip), base + r as usize);
+                emit_r(r, item, candidate(k, skip), base + r as usize);
             }
         }
         _ => {}

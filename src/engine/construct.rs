@@ -267,20 +267,19 @@ impl GpuRunner {
             }
             let here = ConstructParams { slot_base: buf.base, split_len: buf.len, ..fill.params };
             if by_post {
-                let keys = ConstructParams { mode: CONSTRUCT_MODE_KEYS, row_begin: a, row_end: b, ..here };
+                let keys =
+                    ConstructParams { mode: CONSTRUCT_MODE_KEYS, item_begin: 0, item_end: here.nq, row_begin: a, row_end: b, ..here };
                 let offsets = self.buffer("spikeflow.construct.offsets", &fill.offsets[a as usize..b as usize]);
                 let cursors = self.buffer("spikeflow.construct.cursors", &vec![0; (b - a) as usize]);
-                let batches = self.scratch_batches(&keys, 0, fill.params.nq)?;
-                let scratch = self.scratch(&keys, batches.first().map_or(0, |&(x, y)| (y - x) as usize));
-                for (x, y) in batches {
+                let (batches, scratch) = self.batches_and_scratch(std::slice::from_ref(&keys))?;
+                for &(x, y) in &batches[0] {
                     let c = ConstructParams { item_begin: x, item_end: y, ..keys };
                     self.record(&mut encoder, &c, [&offsets, &cursors, buf.buffer, &thresholds, &dummy, &dummy, &dummy, &scratch])?;
                 }
             }
-            let rows = ConstructParams { mode: CONSTRUCT_MODE_CSR, ..here };
-            let batches = self.scratch_batches(&rows, a, b)?;
-            let scratch = self.scratch(&rows, batches.first().map_or(0, |&(x, y)| (y - x) as usize));
-            for (x, y) in batches {
+            let rows = ConstructParams { mode: CONSTRUCT_MODE_CSR, item_begin: a, item_end: b, ..here };
+            let (batches, scratch) = self.batches_and_scratch(std::slice::from_ref(&rows))?;
+            for &(x, y) in &batches[0] {
                 let (la, lb) = (x as usize, y as usize);
                 if fill.counts[la..lb].iter().all(|&c| c == 0) {
                     continue;

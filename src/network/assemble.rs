@@ -131,17 +131,14 @@ pub(crate) fn plan_network(
         rows.push((c, row_counts, offsets, synapses));
     }
     // FixedNumberPre with a constant weight and delay has nothing to learn from a stats pass
-    // (n synapses per target); FixedNumberPre/Post re-draw their items without row tables.
+    // (n synapses per target).
     let needs_stats = |c: &ConstructParams, synapses: u64| {
         synapses > 0 && !(c.kind == CONSTRUCT_FIXED_NUMBER_PRE && c.w_kind == DIST_NONE && c.d_kind == DIST_NONE)
     };
     let jobs: Vec<StatsJob<'_>> = rows
         .iter()
         .filter(|(c, _, _, m)| needs_stats(c, *m))
-        .map(|(c, row_counts, offsets, _)| {
-            let by_item = matches!(c.kind, CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST);
-            StatsJob { params: *c, offsets: if by_item { &[] } else { offsets }, counts: if by_item { &[] } else { row_counts } }
-        })
+        .map(|(c, row_counts, offsets, _)| StatsJob::new(*c, offsets, row_counts))
         .collect();
     let mut stats_out = runner.stats_all(&jobs).map_err(device)?.into_iter();
     let mut out = Vec::with_capacity(plans.len());

@@ -57,6 +57,18 @@ pub struct StatsJob<'a> {
     pub counts: &'a [u32],
 }
 
+impl<'a> StatsJob<'a> {
+    /// The stats pass of `params` (as [`rows_of`] gives it) with its rows' `offsets` and
+    /// `counts`: FixedNumberPre/Post re-draw their items without the row tables.
+    pub fn new(params: ConstructParams, offsets: &'a [u32], counts: &'a [u32]) -> Self {
+        if matches!(params.kind, CONSTRUCT_FIXED_NUMBER_PRE | CONSTRUCT_FIXED_NUMBER_POST) {
+            Self { params, offsets: &[], counts: &[] }
+        } else {
+            Self { params, offsets, counts }
+        }
+    }
+}
+
 /// Merges stats words `b` into `a` (min, max, min, max, then sums).
 pub fn merge_stats(a: &mut [u32], b: &[u32]) {
     a[0] = a[0].min(b[0]);
